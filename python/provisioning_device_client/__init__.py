@@ -5,7 +5,8 @@ re-exported here.
 """
 
 from ._version import __version__, check_native_version, native_version
+from .errors import ProvisioningError
 
 check_native_version()
 
-__all__ = ["__version__", "native_version"]
+__all__ = ["ProvisioningError", "__version__", "native_version"]
