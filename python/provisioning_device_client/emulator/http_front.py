@@ -65,18 +65,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> Optional[bytes]:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            self._send(Reply(411, error_body(411001, "Content-Length required.", self._front.engine.clock())))
-            self.close_connection = True
+            self._send(Reply(411, error_body(411001, "Content-Length required.", self._front.engine.clock())),
+                       close=True)
             return None
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
+            # Drain a bounded amount so the 413 reaches the client instead of a reset.
+            if 0 < length <= 4 * MAX_BODY_BYTES:
+                self.rfile.read(length)
             self._send(Reply(413 if length > 0 else 400,
                              error_body(413001 if length > 0 else 400001, "Request body too large or malformed.",
-                                        self._front.engine.clock())))
-            self.close_connection = True
+                                        self._front.engine.clock())), close=True)
             return None
         return self.rfile.read(length) if length else b""
 
@@ -107,9 +109,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(self._front.service.handle(self.command, parts, doc, self.headers.get("Authorization"),
                                               engine.clock()))
 
-    def _send(self, reply: Reply) -> None:
+    def _send(self, reply: Reply, close: bool = False) -> None:
         data = b"" if reply.status == 204 else json.dumps(reply.body).encode()
         self.send_response(reply.status)
+        if close:
+            self.send_header("Connection", "close")  # also sets close_connection
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         if reply.retry_after is not None:
