@@ -20,6 +20,7 @@ struct PROV_DEVICE_INSTANCE_TAG {
     atomic_int destroy_on_exit;
     atomic_uint do_work_freq_ms;
     char* payload_copy;
+    char* last_response_copy;
 };
 
 static void sleep_ms(unsigned ms)
@@ -34,6 +35,7 @@ static void free_instance(PROV_DEVICE_HANDLE h)
     Prov_Device_LL_Destroy(h->ll);
     pthread_mutex_destroy(&h->lock);
     free(h->payload_copy);
+    free(h->last_response_copy);
     free(h);
 }
 
@@ -154,23 +156,34 @@ PROV_DEVICE_RESULT Prov_Device_Set_Provisioning_Payload(PROV_DEVICE_HANDLE h, co
     return result;
 }
 
-const char* Prov_Device_Get_Provisioning_Payload(PROV_DEVICE_HANDLE h)
+/* Copies a string the LL client owns into *slot (under the lock). */
+static const char* copy_locked(PROV_DEVICE_HANDLE h, const char* (*get)(PROV_DEVICE_LL_HANDLE), char** slot)
 {
     if (h == NULL) {
         return NULL;
     }
     pthread_mutex_lock(&h->lock);
-    const char* payload = Prov_Device_LL_Get_Provisioning_Payload(h->ll);
-    free(h->payload_copy);
-    h->payload_copy = NULL;
-    if (payload != NULL) {
-        size_t n = strlen(payload) + 1;
-        h->payload_copy = malloc(n);
-        if (h->payload_copy != NULL) {
-            memcpy(h->payload_copy, payload, n);
+    const char* value = get(h->ll);
+    free(*slot);
+    *slot = NULL;
+    if (value != NULL) {
+        size_t n = strlen(value) + 1;
+        *slot = malloc(n);
+        if (*slot != NULL) {
+            memcpy(*slot, value, n);
         }
     }
-    const char* copy = h->payload_copy;
+    const char* copy = *slot;
     pthread_mutex_unlock(&h->lock);
     return copy;
+}
+
+const char* Prov_Device_Get_Provisioning_Payload(PROV_DEVICE_HANDLE h)
+{
+    return h ? copy_locked(h, Prov_Device_LL_Get_Provisioning_Payload, &h->payload_copy) : NULL;
+}
+
+const char* Prov_Device_Get_Last_Response(PROV_DEVICE_HANDLE h)
+{
+    return h ? copy_locked(h, Prov_Device_LL_Get_Last_Response, &h->last_response_copy) : NULL;
 }

@@ -47,6 +47,7 @@ struct PROV_INSTANCE_INFO_TAG {
     int has_proxy;
     char* payload_json;
     char* returned_payload;
+    char* last_response;
 
     /* the registration in progress */
     ll_state state;
@@ -246,6 +247,7 @@ void Prov_Device_LL_Destroy(PROV_DEVICE_LL_HANDLE h)
     clear_proxy(h);
     free(h->payload_json);
     free(h->returned_payload);
+    free(h->last_response);
     free(h);
 }
 
@@ -321,7 +323,8 @@ PROV_DEVICE_RESULT Prov_Device_LL_Register_Device(PROV_DEVICE_LL_HANDLE h,
         return PROV_DEVICE_RESULT_ERROR;
     }
     free(h->returned_payload);
-    h->returned_payload = NULL;
+    free(h->last_response);
+    h->returned_payload = h->last_response = NULL;
     h->register_callback = register_callback;
     h->register_context = user_context;
     h->status_callback = status_callback;
@@ -366,6 +369,8 @@ static void handle_response(PROV_DEVICE_LL_HANDLE h, prov_response* response)
     int code = response->status_code;
     prov_parsed_response parsed;
     memset(&parsed, 0, sizeof(parsed));
+    free(h->last_response);
+    h->last_response = response->body ? dup_string(response->body) : NULL;
     if (!h->connected) {
         h->connected = 1;
         report_status(h, PROV_DEVICE_REG_STATUS_CONNECTED);
@@ -555,4 +560,9 @@ PROV_DEVICE_RESULT Prov_Device_LL_Set_Provisioning_Payload(PROV_DEVICE_LL_HANDLE
 const char* Prov_Device_LL_Get_Provisioning_Payload(PROV_DEVICE_LL_HANDLE h)
 {
     return h ? h->returned_payload : NULL;
+}
+
+const char* Prov_Device_LL_Get_Last_Response(PROV_DEVICE_LL_HANDLE h)
+{
+    return h ? h->last_response : NULL;
 }

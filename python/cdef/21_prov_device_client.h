@@ -14,6 +14,7 @@ PROV_DEVICE_RESULT Prov_Device_SetOption(PROV_DEVICE_HANDLE prov_device_handle, 
 const char* Prov_Device_GetVersionString(void);
 PROV_DEVICE_RESULT Prov_Device_Set_Provisioning_Payload(PROV_DEVICE_HANDLE handle, const char* json);
 const char* Prov_Device_Get_Provisioning_Payload(PROV_DEVICE_HANDLE handle);
+const char* Prov_Device_Get_Last_Response(PROV_DEVICE_HANDLE handle);
 
 /* Callbacks into Python: the user_context is a cffi handle of the owning registration. */
 extern "Python" void _pdc_register_callback(PROV_DEVICE_RESULT register_result, const char* iothub_uri,

@@ -29,6 +29,10 @@ def ensure_x509_security() -> None:
                 raise RuntimeError("prov_dev_security_init(X509) failed")
 
 
+def result_name(value: int) -> str:
+    return str(ffi.string(lib.Prov_Device_Result_Name(value)).decode())
+
+
 def version_string() -> str:
     return ffi.string(lib.Prov_Device_GetVersionString()).decode()
 
@@ -127,6 +131,10 @@ class NativeClient:
 
     def payload(self) -> Optional[str]:
         return _text(lib.Prov_Device_Get_Provisioning_Payload(self._require()))
+
+    def last_response(self) -> Optional[str]:
+        """The service's last response body (JSON text) for the last registration."""
+        return _text(lib.Prov_Device_Get_Last_Response(self._require()))
 
     def close(self) -> None:
         """Stops the worker (joining it) and frees the client; pending registrations get no

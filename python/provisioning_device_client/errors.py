@@ -46,3 +46,33 @@ def check(result: int, message_buffer: object = None) -> None:
     name = ffi.string(lib.pdc_result_name(result)).decode()
     detail = ffi.string(message_buffer).decode("utf-8", "replace") if message_buffer is not None else ""
     raise _BY_RESULT.get(result, ProvisioningError)(detail or name)
+
+
+# -- the modern client's errors (provisioning_device_client.device) ---------------------------
+class ClientError(ProvisioningError):
+    """The client could not complete an operation."""
+
+
+class CredentialError(ClientError):
+    """The service refused the device's credentials (unknown device, wrong certificate)."""
+
+
+class ConnectionFailedError(ClientError):
+    """The service could not be reached (network, TLS, proxy)."""
+
+
+class OperationTimeout(ProvisioningError, TimeoutError):
+    """The registration did not finish within the timeout."""
+
+
+class OperationCancelled(ProvisioningError):
+    """The registration was cancelled (the client was closed)."""
+
+
+class ServiceError(ProvisioningError):
+    """The service answered with an error; error_code is its six-digit code when known."""
+
+    def __init__(self, message: str, error_code: "int | None" = None, status: "str | None" = None) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.status = status

@@ -181,6 +181,7 @@ static void assigned_after_polling(void)
     CHECK_INT_EQ(status_count, 3);
     CHECK(statuses[0] == PROV_DEVICE_REG_STATUS_CONNECTED && statuses[1] == PROV_DEVICE_REG_STATUS_ASSIGNING);
     CHECK_STR_EQ(Prov_Device_LL_Get_Provisioning_Payload(h), "{\"k\":1}");
+    CHECK(strstr(Prov_Device_LL_Get_Last_Response(h), "\"status\":\"assigned\"") != NULL);
     CHECK_INT_EQ(transports_alive, 0);    /* closed after completion */
     run_for(h, 5000);
     CHECK_INT_EQ(callbacks, 1);           /* exactly one */

@@ -35,6 +35,10 @@ PROV_DEVICE_RESULT Prov_Device_Set_Provisioning_Payload(PROV_DEVICE_HANDLE handl
 /* Copied under the lock into client-owned storage; valid until the next call or Destroy. */
 const char* Prov_Device_Get_Provisioning_Payload(PROV_DEVICE_HANDLE handle);
 
+/* Extension: Prov_Device_LL_Get_Last_Response, copied under the lock (valid until the next
+ * call or Destroy). */
+const char* Prov_Device_Get_Last_Response(PROV_DEVICE_HANDLE handle);
+
 #ifdef __cplusplus
 }
 #endif

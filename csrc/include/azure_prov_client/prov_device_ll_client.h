@@ -98,6 +98,12 @@ PROV_DEVICE_RESULT Prov_Device_LL_Set_Provisioning_Payload(PROV_DEVICE_LL_HANDLE
  * the client, valid until the next registration or Destroy. */
 const char* Prov_Device_LL_Get_Provisioning_Payload(PROV_DEVICE_LL_HANDLE handle);
 
+/* Extension (not in the Azure SDK): the JSON body of the service's last response to the last
+ * registration (the RegistrationOperationStatus, or the error body), or NULL when there was
+ * none (transport failure, timeout). Owned by the client; valid until the next registration
+ * or Destroy. Lets bindings report the operation id, substatus, etag and error code. */
+const char* Prov_Device_LL_Get_Last_Response(PROV_DEVICE_LL_HANDLE handle);
+
 #ifdef __cplusplus
 }
 #endif
