@@ -13,7 +13,9 @@ from typing import Any, Callable, Dict, Optional
 from . import _log
 from ._native import ffi, lib
 
-TRANSPORTS: Dict[str, Any] = {"http": lib.Prov_Device_HTTP_Protocol}
+# ffi.addressof: a real function pointer (older _cffi_backend, e.g. Debian's 1.15 on armhf,
+# does not accept lib.<function> itself as one).
+TRANSPORTS: Dict[str, Any] = {"http": ffi.addressof(lib, "Prov_Device_HTTP_Protocol")}
 
 RegisterCallback = Callable[[int, Optional[str], Optional[str]], None]
 StatusCallback = Callable[[int], None]
