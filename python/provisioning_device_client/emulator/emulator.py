@@ -19,10 +19,12 @@ from typing import Any, Dict, List, Optional, Sequence, Type
 from .client import ServiceClient
 from .engine import Allocator, Engine
 from .http_front import HttpFrontEnd, looks_like_http
+from .mqtt_front import MqttFrontEnd, looks_like_mqtt
 from .pki import ensure_pki
 from .service_api import ServiceApi
 from .store import Store
 from .tls_listener import TlsListener
+from .ws_front import WebSocketFrontEnd, looks_like_websocket
 
 STATE_FILE = "emulator.json"
 DB_FILE = "dps.sqlite3"
@@ -78,13 +80,17 @@ class Emulator:
                                self.max_connections, self.idle_timeout)
         self.service_key = key
         self.service_api = ServiceApi(self._store, self.provisioning_host_for(listener.port), key)
-        http = HttpFrontEnd(self.engine, self.service_api)
-        listener.add_front_end(looks_like_http, http)
-        for extra in self.extra_ports:
-            more = TlsListener(str(server_cert), str(server_key), self.host, extra, self.max_connections,
-                               self.idle_timeout)
-            more.add_front_end(looks_like_http, http)
-            self._extra_listeners.append(more)
+        mqtt = MqttFrontEnd(self.engine)
+        front_ends = [  # most specific first: a WebSocket upgrade is also an HTTP request
+            (looks_like_websocket, WebSocketFrontEnd({"mqtt": mqtt.serve})),
+            (looks_like_http, HttpFrontEnd(self.engine, self.service_api)),
+            (looks_like_mqtt, mqtt),
+        ]
+        self._extra_listeners = [TlsListener(str(server_cert), str(server_key), self.host, extra,
+                                             self.max_connections, self.idle_timeout) for extra in self.extra_ports]
+        for each in [listener, *self._extra_listeners]:
+            for detect, front_end in front_ends:
+                each.add_front_end(detect, front_end)
         listener.start()
         for more in self._extra_listeners:
             more.start()

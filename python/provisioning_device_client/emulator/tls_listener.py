@@ -131,7 +131,7 @@ class TlsListener:
             conn.do_handshake()
             chain = self._presented_chain(conn)
             stream = TlsStream(conn)
-            first = stream.peek(4)
+            first = stream.peek(32)
             handler = next((h for detect, h in self._front_ends if first and detect(first)), None)
             if handler is None:
                 log.debug("%s: unknown protocol %r", addr[0], first)
