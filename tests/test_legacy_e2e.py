@@ -53,20 +53,23 @@ def run_sample(path, emu, args=(), expect="Device successfully registered!"):
     return proc.returncode, lines + out.splitlines(), err
 
 
-def test_unchanged_sample_registers_over_http(emulator, tmp_path):
+@pytest.mark.parametrize("protocol", ["http", "mqtt", "mqtt_ws"])
+def test_unchanged_sample_registers(emulator, tmp_path, protocol):
     dice = DiceIdentity()
     emulator.service.enroll_individual(dice.registration_id, dice.alias_cert_pem)
     sample = edited_sample(tmp_path, "provisioning_device_client_sample.py", emulator.provisioning_host,
                            emulator.id_scope)
-    rc, lines, err = run_sample(sample, emulator)
+    rc, lines, err = run_sample(sample, emulator, ["-p", protocol])
+    print("\n".join(lines))
     assert rc == 0, err
     for expected in ["Provisioning Device Client for Python", "Starting the Provisioning Client Python sample...",
-                     f"    Scope ID={emulator.id_scope}", "    Security Device Type X509", "    Protocol HTTP",
+                     f"    Scope ID={emulator.id_scope}", "    Security Device Type X509",
+                     f"    Protocol {protocol.upper()}",
                      "Provisioning API Version: 0.1.0", "reg_status = CONNECTED", "reg_status = ASSIGNING",
                      "   register_result = OK", "   iothub_uri = emulated-hub.azure-devices.net",
                      "   user_context = None", "Device successfully registered!"]:
         assert expected in lines, (expected, lines)
-    assert "UserAgent: prov_device_client/1.0" in err  # logtrace reached stderr
+    assert ("UserAgent: prov_device_client/1.0" if protocol == "http" else "> PUBLISH $dps/registrations/PUT") in err
     assert "PRIVATE KEY" not in err
     assert emulator.service.hub_device("riot-device-cert")["status"] == "enabled"
 
@@ -89,7 +92,7 @@ def test_sample_usage_errors(emulator, tmp_path):
         r = subprocess.run([sys.executable, str(sample), *args], cwd=tmp_path, capture_output=True, text=True)
         assert r.returncode == 1 and message in r.stdout.splitlines(), r.stdout
         assert "Usage: provisioning_device_client_sample.py -i <id_scope> -s <security_device_type> -p <protocol>" in r.stdout
-    r = subprocess.run([sys.executable, str(sample), "-p", "mqtt"], cwd=tmp_path, capture_output=True, text=True,
+    r = subprocess.run([sys.executable, str(sample), "-p", "amqp"], cwd=tmp_path, capture_output=True, text=True,
                        input="\n")
     assert "Unexpected error ProvisioningDeviceClient.provisioning_device_client, " \
            "ProvisioningDeviceClientResult.ERROR" in r.stdout

@@ -124,7 +124,7 @@ def test_client_constructor_arguments():
 
 @pytest.mark.parametrize("security, protocol", [
     (ProvisioningSecurityDeviceType.TPM, ProvisioningTransportProvider.HTTP),
-    (ProvisioningSecurityDeviceType.X509, ProvisioningTransportProvider.MQTT),
+    (ProvisioningSecurityDeviceType.X509, ProvisioningTransportProvider.AMQP),
     (ProvisioningSecurityDeviceType.UNKNOWN, ProvisioningTransportProvider.HTTP),
 ])
 def test_not_built_in_yet_fails_construction(security, protocol):

@@ -5,7 +5,8 @@
  *   prov_dev_client_sample <global endpoint host[:port]> <id scope> [cert.pem key.pem]
  *
  * Without cert/key the device uses its DICE identity. Trust a local emulator's CA with
- * SSL_CERT_FILE. Output lines match the original sample's. */
+ * SSL_CERT_FILE. The transport is HTTP, or SAMPLE_TRANSPORT=mqtt|mqtt_ws (the original chose
+ * it with a compile-time macro). Output lines match the original sample's. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "azure_prov_client/prov_device_client.h"
 #include "azure_prov_client/prov_security_factory.h"
 #include "azure_prov_client/prov_transport_http_client.h"
+#include "azure_prov_client/prov_transport_mqtt_client.h"
+#include "azure_prov_client/prov_transport_mqtt_ws_client.h"
 
 static volatile bool registration_complete = false;
 static volatile int registration_ok = 0;
@@ -80,7 +83,14 @@ int main(int argc, char** argv)
     (void)prov_dev_security_init(SECURE_DEVICE_TYPE_X509);
     (void)printf("Provisioning API Version: %s\r\n", Prov_Device_GetVersionString());
 
-    PROV_DEVICE_HANDLE prov_device_handle = Prov_Device_Create(global_prov_uri, id_scope, Prov_Device_HTTP_Protocol);
+    const char* transport = getenv("SAMPLE_TRANSPORT");
+    PROV_DEVICE_TRANSPORT_PROVIDER_FUNCTION prov_transport = Prov_Device_HTTP_Protocol;
+    if (transport != NULL && strcmp(transport, "mqtt") == 0) {
+        prov_transport = Prov_Device_MQTT_Protocol;
+    } else if (transport != NULL && strcmp(transport, "mqtt_ws") == 0) {
+        prov_transport = Prov_Device_MQTT_WS_Protocol;
+    }
+    PROV_DEVICE_HANDLE prov_device_handle = Prov_Device_Create(global_prov_uri, id_scope, prov_transport);
     if (prov_device_handle == NULL) {
         (void)printf("failed calling Prov_Device_Create\r\n");
     } else {

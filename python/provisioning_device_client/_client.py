@@ -15,7 +15,11 @@ from ._native import ffi, lib
 
 # ffi.addressof: a real function pointer (older _cffi_backend, e.g. Debian's 1.15 on armhf,
 # does not accept lib.<function> itself as one).
-TRANSPORTS: Dict[str, Any] = {"http": ffi.addressof(lib, "Prov_Device_HTTP_Protocol")}
+TRANSPORTS: Dict[str, Any] = {
+    "http": ffi.addressof(lib, "Prov_Device_HTTP_Protocol"),
+    "mqtt": ffi.addressof(lib, "Prov_Device_MQTT_Protocol"),
+    "mqtt_ws": ffi.addressof(lib, "Prov_Device_MQTT_WS_Protocol"),
+}
 
 RegisterCallback = Callable[[int, Optional[str], Optional[str]], None]
 StatusCallback = Callable[[int], None]

@@ -13,7 +13,7 @@ pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
 
 # Eclipse Paho MQTT C (libpaho-mqtt-dev): its CMake config lacks find_dependency,
 # so OpenSSL must be found first (done above). Enabled with the MQTT transport.
-option(PDC_WITH_MQTT "Build the MQTT transports (Eclipse Paho MQTT C)" OFF)
+option(PDC_WITH_MQTT "Build the MQTT transports (Eclipse Paho MQTT C)" ON)
 if(PDC_WITH_MQTT)
   find_package(eclipse-paho-mqtt-c REQUIRED)
 endif()

@@ -2,6 +2,10 @@
 # Python only emits C (tools/gen_cffi.py, from the reviewed cdef files in python/cdef);
 # CMake compiles it, as an abi3 module when scikit-build-core asks for one.
 
+if(NOT PDC_WITH_MQTT)
+  message(FATAL_ERROR "the Python module needs the MQTT transports: configure with PDC_WITH_MQTT=ON")
+endif()
+
 if(DEFINED SKBUILD_SABI_COMPONENT AND NOT "${SKBUILD_SABI_COMPONENT}" STREQUAL "")
   set(_pdc_sabi_component ${SKBUILD_SABI_COMPONENT})
 endif()

@@ -14,7 +14,7 @@ set_arch() {
 install_cross_deps() {
   local pkgs=(crossbuild-essential-"$DEB_ARCH" qemu-user
               libssl-dev:"$DEB_ARCH" libcurl4-openssl-dev:"$DEB_ARCH" libcjson-dev:"$DEB_ARCH"
-              libpython3.11-dev:"$DEB_ARCH")
+              libpaho-mqtt-dev:"$DEB_ARCH" libpython3.11-dev:"$DEB_ARCH")
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
