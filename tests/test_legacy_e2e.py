@@ -212,3 +212,26 @@ def test_thousand_cycles_without_rss_growth(tmp_path):
     # kilobyte per cycle would exceed it).
     print(f"RSS growth over 900 cycles: {growth_kb} KiB")
     assert growth_kb < 8 * 1024
+
+
+def test_unreferenced_client_still_delivers_its_callback(emulator):
+    """A client nobody references while it registers must not be collected mid-flight."""
+    import gc
+    from provisioning_device_client._client import NativeClient
+    cert, key = make_cert("orphan-dev")
+    emulator.service.enroll_individual("orphan-dev", pem(cert))
+    done = threading.Event()
+    results = []
+
+    def start():
+        client = NativeClient(emulator.provisioning_host, emulator.id_scope)
+        client.set_string("TrustedCerts", emulator.ca_pem)
+        client.set_string("x509certificate", pem(cert))
+        client.set_string("x509privatekey", key_pem(key))
+        client.register(lambda r, hub, dev: (results.append(r), done.set()))
+
+    start()  # the client is now referenced only through its pending registration
+    for _ in range(5):
+        gc.collect()
+    assert done.wait(30), "the registration was collected before its callback"
+    assert results == [0]

@@ -26,6 +26,12 @@ StatusCallback = Callable[[int], None]
 
 _security_lock = threading.Lock()
 
+# Every registration C may still call back, with its client: strong references for as long
+# as C holds the handle. Without this an unreferenced client and its pending registration
+# form a garbage cycle, and the collector would destroy the C client mid-registration.
+_live: Dict[int, "_Registration"] = {}
+_live_lock = threading.Lock()
+
 
 def ensure_x509_security() -> None:
     """prov_dev_security_init(X509), once per process (the C API keeps it process-wide)."""
@@ -102,6 +108,8 @@ class NativeClient:
         registration = _Registration(self, on_register, on_status)
         with self._lock:
             self._active[id(registration)] = registration
+        with _live_lock:
+            _live[id(registration)] = registration
         result = lib.Prov_Device_Register_Device(self._require(), lib._pdc_register_callback, registration.handle,
                                                  lib._pdc_status_callback, registration.handle)
         if result != lib.PROV_DEVICE_RESULT_OK:
@@ -111,6 +119,8 @@ class NativeClient:
     def _finished(self, registration: _Registration) -> None:
         with self._lock:
             self._active.pop(id(registration), None)
+        with _live_lock:
+            _live.pop(id(registration), None)
 
     def set_option_raw(self, name: str, value: Any) -> int:
         """Passes a prepared cdata value (the C client copies what it keeps)."""
@@ -147,9 +157,12 @@ class NativeClient:
         callback. Safe to call twice; from a callback the C side defers the free."""
         handle, self._handle = self._handle, None
         if handle is not None:
-            lib.Prov_Device_Destroy(handle)
+            lib.Prov_Device_Destroy(handle)  # after this, C never calls back
             with self._lock:
-                self._active.clear()
+                pending, self._active = list(self._active), {}
+            with _live_lock:
+                for key in pending:
+                    _live.pop(key, None)
 
     def __del__(self) -> None:
         try:
