@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/pdc_strings.h"
 #include "prov_log.h"
 
 struct PROV_DEVICE_INSTANCE_TAG {
@@ -165,14 +166,7 @@ static const char* copy_locked(PROV_DEVICE_HANDLE h, const char* (*get)(PROV_DEV
     pthread_mutex_lock(&h->lock);
     const char* value = get(h->ll);
     free(*slot);
-    *slot = NULL;
-    if (value != NULL) {
-        size_t n = strlen(value) + 1;
-        *slot = malloc(n);
-        if (*slot != NULL) {
-            memcpy(*slot, value, n);
-        }
-    }
+    *slot = pdc_strdup(value);
     const char* copy = *slot;
     pthread_mutex_unlock(&h->lock);
     return copy;

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "../common/pdc_strings.h"
 #include "../security/prov_identity.h"
 #include "azure_c_shared_utility/shared_util_options.h"
 #include "azure_prov_client/prov_security_factory.h"
@@ -81,27 +82,6 @@ void prov_ll_set_clock(PROV_DEVICE_LL_HANDLE h, prov_clock_fn clock, void* conte
 {
     h->clock = clock ? clock : monotonic_ms;
     h->clock_context = context;
-}
-
-static char* dup_string(const char* s)
-{
-    if (s == NULL) {
-        return NULL;
-    }
-    size_t n = strlen(s) + 1;
-    char* copy = malloc(n);
-    if (copy != NULL) {
-        memcpy(copy, s, n);
-    }
-    return copy;
-}
-
-static void free_secret(char* s)
-{
-    if (s != NULL) {
-        OPENSSL_cleanse(s, strlen(s));
-        free(s);
-    }
 }
 
 const char* Prov_Device_Result_Name(PROV_DEVICE_RESULT r)
@@ -197,7 +177,7 @@ PROV_DEVICE_LL_HANDLE Prov_Device_LL_Create(const char* uri, const char* scope_i
         return NULL;
     }
     h->provider = protocol();
-    h->scope = dup_string(scope_id);
+    h->scope = pdc_strdup(scope_id);
     h->timeout_s = PROV_DEFAULT_TIMEOUT;
     h->clock = monotonic_ms;
     if (h->provider == NULL || h->scope == NULL || !parse_uri(uri, &h->host, &h->port)) {
@@ -213,7 +193,7 @@ static void clear_proxy(PROV_DEVICE_LL_HANDLE h)
 {
     free((char*)h->proxy.host_address);
     free((char*)h->proxy.username);
-    free_secret((char*)h->proxy.password);
+    pdc_free_secret((char*)h->proxy.password);
     memset(&h->proxy, 0, sizeof(h->proxy));
     h->has_proxy = 0;
 }
@@ -242,7 +222,7 @@ void Prov_Device_LL_Destroy(PROV_DEVICE_LL_HANDLE h)
     free(h->scope);
     free(h->registration_id_option);
     free(h->x509_cert);
-    free_secret(h->x509_key);
+    pdc_free_secret(h->x509_key);
     free(h->trusted_certs);
     clear_proxy(h);
     free(h->payload_json);
@@ -301,7 +281,7 @@ PROV_DEVICE_RESULT Prov_Device_LL_Register_Device(PROV_DEVICE_LL_HANDLE h,
     }
     if (h->registration_id_option != NULL) {  /* the option overrides the certificate CN */
         free(h->identity.registration_id);
-        h->identity.registration_id = dup_string(h->registration_id_option);
+        h->identity.registration_id = pdc_strdup(h->registration_id_option);
     }
     h->register_body = h->identity.registration_id
                            ? prov_json_registration_body(h->identity.registration_id, h->payload_json)
@@ -370,7 +350,7 @@ static void handle_response(PROV_DEVICE_LL_HANDLE h, prov_response* response)
     prov_parsed_response parsed;
     memset(&parsed, 0, sizeof(parsed));
     free(h->last_response);
-    h->last_response = response->body ? dup_string(response->body) : NULL;
+    h->last_response = response->body ? pdc_strdup(response->body) : NULL;
     if (!h->connected) {
         h->connected = 1;
         report_status(h, PROV_DEVICE_REG_STATUS_CONNECTED);
@@ -480,12 +460,12 @@ void prov_response_clear(prov_response* response)
 
 static PROV_DEVICE_RESULT set_string(char** slot, const char* value, int secret)
 {
-    char* copy = dup_string(value);
+    char* copy = pdc_strdup(value);
     if (copy == NULL) {
         return PROV_DEVICE_RESULT_MEMORY;
     }
     if (secret) {
-        free_secret(*slot);
+        pdc_free_secret(*slot);
     } else {
         free(*slot);
     }
@@ -518,10 +498,10 @@ PROV_DEVICE_RESULT Prov_Device_LL_SetOption(PROV_DEVICE_LL_HANDLE h, const char*
             return PROV_DEVICE_RESULT_ERROR;
         }
         clear_proxy(h);
-        h->proxy.host_address = dup_string(p->host_address);
+        h->proxy.host_address = pdc_strdup(p->host_address);
         h->proxy.port = p->port;
-        h->proxy.username = p->username && p->username[0] ? dup_string(p->username) : NULL;
-        h->proxy.password = p->password && p->password[0] ? dup_string(p->password) : NULL;
+        h->proxy.username = p->username && p->username[0] ? pdc_strdup(p->username) : NULL;
+        h->proxy.password = p->password && p->password[0] ? pdc_strdup(p->password) : NULL;
         h->has_proxy = 1;
         return h->proxy.host_address ? PROV_DEVICE_RESULT_OK : PROV_DEVICE_RESULT_MEMORY;
     }

@@ -5,18 +5,7 @@
 
 #include <cjson/cJSON.h>
 
-static char* dup_or_null(const char* s)
-{
-    if (s == NULL) {
-        return NULL;
-    }
-    size_t n = strlen(s) + 1;
-    char* copy = malloc(n);
-    if (copy != NULL) {
-        memcpy(copy, s, n);
-    }
-    return copy;
-}
+#include "../common/pdc_strings.h"
 
 int prov_json_is_valid(const char* json)
 {
@@ -49,7 +38,7 @@ done:
 static char* string_field(const cJSON* object, const char* name)
 {
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(object, name);
-    return cJSON_IsString(item) ? dup_or_null(item->valuestring) : NULL;
+    return cJSON_IsString(item) ? pdc_strdup(item->valuestring) : NULL;
 }
 
 static long number_field(const cJSON* object, const char* name)

@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "../common/pdc_strings.h"
 #include "pdc/pdc_dice.h"
 
 static void set_error(char* buf, size_t size, const char* fmt, ...)
@@ -21,23 +22,10 @@ static void set_error(char* buf, size_t size, const char* fmt, ...)
     va_end(ap);
 }
 
-static char* dup_string(const char* s)
-{
-    size_t n = strlen(s) + 1;
-    char* copy = malloc(n);
-    if (copy != NULL) {
-        memcpy(copy, s, n);
-    }
-    return copy;
-}
-
 void prov_identity_free(prov_identity* id)
 {
     free(id->cert_chain_pem);
-    if (id->private_key_pem != NULL) {
-        OPENSSL_cleanse(id->private_key_pem, strlen(id->private_key_pem));
-        free(id->private_key_pem);
-    }
+    pdc_free_secret(id->private_key_pem);
     free(id->registration_id);
     memset(id, 0, sizeof(*id));
 }
@@ -61,9 +49,9 @@ int prov_identity_from_pem(const char* cert_pem, const char* key_pem, prov_ident
     } else if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, cn, sizeof(cn)) <= 0) {
         set_error(error, error_size, "x509certificate: the leaf has no subject CN (the registration id)");
     } else {
-        out->cert_chain_pem = dup_string(cert_pem);
-        out->private_key_pem = dup_string(key_pem);
-        out->registration_id = dup_string(cn);
+        out->cert_chain_pem = pdc_strdup(cert_pem);
+        out->private_key_pem = pdc_strdup(key_pem);
+        out->registration_id = pdc_strdup(cn);
         if (out->cert_chain_pem && out->private_key_pem && out->registration_id) {
             rc = 0;
         } else {
@@ -117,9 +105,9 @@ int prov_identity_from_dice(prov_identity* out, char* error, size_t error_size)
         set_error(error, error_size, "DICE identity: %s", dice_error);
         return -1;
     }
-    out->cert_chain_pem = dup_string(pdc_dice_identity_chain_pem(dice));
-    out->private_key_pem = dup_string(pdc_dice_identity_alias_key_pem(dice));
-    out->registration_id = dup_string(pdc_dice_identity_registration_id(dice));
+    out->cert_chain_pem = pdc_strdup(pdc_dice_identity_chain_pem(dice));
+    out->private_key_pem = pdc_strdup(pdc_dice_identity_alias_key_pem(dice));
+    out->registration_id = pdc_strdup(pdc_dice_identity_registration_id(dice));
     pdc_dice_identity_destroy(dice);
     if (!out->cert_chain_pem || !out->private_key_pem || !out->registration_id) {
         prov_identity_free(out);

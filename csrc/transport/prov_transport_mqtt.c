@@ -27,6 +27,7 @@
 
 #include <MQTTAsync.h>
 
+#include "../common/pdc_strings.h"
 #include "../prov/prov_log.h"
 #include "../prov/prov_transport.h"
 #include "azure_prov_client/prov_transport_mqtt_client.h"
@@ -75,16 +76,6 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static char* dup_string(const char* s)
-{
-    size_t n = strlen(s) + 1;
-    char* copy = malloc(n);
-    if (copy != NULL) {
-        memcpy(copy, s, n);
-    }
-    return copy;
 }
 
 /* A PEM in an anonymous memory file Paho can open by path. */
@@ -317,7 +308,7 @@ static void* mqtt_create_common(const prov_transport_config* c, int websockets, 
     t->websockets = websockets;
     t->port = c->port ? c->port : (websockets ? 443 : 8883);
     t->log_trace = c->log_trace;
-    t->host = dup_string(c->host);
+    t->host = pdc_strdup(c->host);
     if (t->host == NULL || !memory_file(t, 0, "pdc-chain", c->cert_chain_pem) ||
         !memory_file(t, 1, "pdc-key", c->private_key_pem) ||
         (c->trusted_certs_pem != NULL && !memory_file(t, 2, "pdc-trust", c->trusted_certs_pem))) {
@@ -426,8 +417,8 @@ static int mqtt_send(void* handle, const prov_request* r, char* error, size_t er
     free(t->topic);
     free(t->body);
     free(t->response);
-    t->topic = dup_string(topic);
-    t->body = dup_string(r->body ? r->body : "");
+    t->topic = pdc_strdup(topic);
+    t->body = pdc_strdup(r->body ? r->body : "");
     t->response = NULL;
     t->response_size = 0;
     t->have_response = t->published = t->oversize = 0;
