@@ -1,13 +1,7 @@
 """Package version, and the check that the native module was built from the same tree."""
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._build_version import version as __version__
 from ._native import ffi, lib
-
-try:
-    __version__: str = version("provisioning-device-client")
-except PackageNotFoundError:  # imported from a source tree without metadata
-    __version__ = ffi.string(lib.pdc_version_string()).decode("ascii")
 
 
 def native_version() -> str:
