@@ -28,6 +28,7 @@ from pki_helpers import key_pem, make_cert, pem  # noqa: E402
 
 OURS = sys.executable
 THEIRS = str(BUILD / "venv-azure-iot-device" / "bin" / "python")
+SAMPLE = BUILD / "c" / "csrc" / "tools" / "prov_dev_client_sample"
 
 
 def start_emulator(state, *extra):
@@ -65,19 +66,23 @@ def progress(message):
 
 
 def measure(cmd, limit=120):
-    """Run one process; (wall s, user+sys s, peak RSS KiB, exit status). Killed after limit s."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() - t0 > limit:
-            proc.kill()
-        time.sleep(0.01)
-    if status != 0 and proc.stderr:
-        progress(f"{' '.join(cmd[1:3])} failed: {proc.stderr.read().decode(errors='replace')[-300:]}")
-    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, status
+    """Run one process under GNU time; (wall s, user+sys s, peak RSS KiB, exit status).
+    Not os.wait4: a child forked from this process counts this process's pages as its own
+    until it execs, so its ru_maxrss would read at least our own size."""
+    out = tempfile.NamedTemporaryFile(prefix="pdc-bench-time-", delete=False)
+    out.close()
+    try:
+        r = subprocess.run(["/usr/bin/time", "-q", "-o", out.name, "-f", "%e %U %S %M", *cmd], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=limit)
+        status = r.returncode
+        if status != 0:
+            progress(f"{' '.join(cmd[:3])} failed: {r.stderr.decode(errors='replace')[-300:]}")
+        wall, user, system, rss = pathlib.Path(out.name).read_text().split()[-4:]
+        return float(wall), float(user) + float(system), int(rss), status
+    except subprocess.TimeoutExpired:
+        return float(limit), 0.0, 0, -1
+    finally:
+        os.unlink(out.name)
 
 
 def summary(values):
@@ -89,7 +94,7 @@ def client_costs(info, devices, n):
     results = {}
     host, port, scope, ca = "localhost", 8883, info["idScope"], info["caCertificate"]
     plans = [("ours", "mqtt", OURS, port), ("azure-iot-device", "mqtt", THEIRS, port),
-             ("ours", "http", OURS, info["port"])]
+             ("ours", "http", OURS, info["port"]), ("ours-c", "mqtt", None, port)]
     names = sorted(os.listdir(devices))
     for index, (who, transport, python, p) in enumerate(plans):
         runs = []
@@ -97,8 +102,13 @@ def client_costs(info, devices, n):
         for i in range(n):
             name = names[index * n + i]
             d = devices / name
-            runs.append(measure([python, str(HERE / "one_registration.py"), who, transport, host, str(p), scope,
-                                 name, str(d / "chain.pem"), str(d / "key.pem"), ca]))
+            if who == "ours-c":  # the C client itself: the sample program, no interpreter
+                cmd = ["env", f"SSL_CERT_FILE={ca}", f"SAMPLE_TRANSPORT={transport}", str(SAMPLE), f"{host}:{p}",
+                       scope, str(d / "chain.pem"), str(d / "key.pem")]
+            else:
+                cmd = [python, str(HERE / "one_registration.py"), who, transport, host, str(p), scope, name,
+                       str(d / "chain.pem"), str(d / "key.pem"), ca]
+            runs.append(measure(cmd))
         ok = sum(1 for r in runs if r[3] == 0)
         results[f"{who} {transport}"] = {"ok": ok, "runs": n, "wall_s": summary([r[0] for r in runs]),
                                          "cpu_s": summary([r[1] for r in runs]),
@@ -186,6 +196,12 @@ def markdown(r):
     lines += ["", f"Fleet: {f['devices']} devices, concurrency {f['concurrency']}, {f['transport']}: "
               f"{f['registrations_per_s']} registrations/s, p50 {f['p50_s']} s, p99 {f['p99_s']} s, "
               f"{f['failures']} failures, emulator CPU {f['emulator_cpu_s']} s over {f['wall_s']} s"]
+    native = r["clients"].get("ours-c mqtt")
+    if native and theirs:
+        lines += ["", "Ratios C client/azure-iot-device (MQTT): "
+                  f"wall {native['wall_s']['median'] / theirs['wall_s']['median']:.2f}, "
+                  f"CPU {native['cpu_s']['median'] / theirs['cpu_s']['median']:.2f}, "
+                  f"peak RSS {native['peak_rss_kib']['median'] / theirs['peak_rss_kib']['median']:.2f}"]
     lines += ["", "Footprint: " + "; ".join(f"{k} {v:,} bytes" for k, v in r["footprint"].items())]
     return "\n".join(lines) + "\n"
 
@@ -204,7 +220,7 @@ def main():
     proc, info = start_emulator(state, "--standard-ports", "--retry-after", "2")
     try:
         progress("creating devices")
-        devices = make_devices(state, work, "cost", 3 * args.registrations)
+        devices = make_devices(state, work, "cost", 4 * args.registrations)
         results["clients"] = client_costs(info, devices, args.registrations)
     finally:
         proc.terminate()

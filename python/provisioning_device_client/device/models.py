@@ -6,8 +6,6 @@ import json
 import os
 from typing import Any, Dict, Optional, Union
 
-from cryptography.hazmat.primitives import serialization
-
 
 class RegistrationState:
     """registrationState of a DPS answer."""
@@ -108,6 +106,7 @@ class X509:
             raw = f.read()
         if self._pass_phrase is None:
             return cert, raw.decode("ascii")
+        from cryptography.hazmat.primitives import serialization  # only for encrypted keys (import cost)
         key = serialization.load_pem_private_key(raw, self._pass_phrase.encode())
         return cert, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()).decode("ascii")
