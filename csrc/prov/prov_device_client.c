@@ -77,7 +77,7 @@ PROV_DEVICE_HANDLE Prov_Device_Create(const char* uri, const char* scope_id,
     pthread_mutexattr_destroy(&attr);
     atomic_init(&h->stop, 0);
     atomic_init(&h->destroy_on_exit, 0);
-    atomic_init(&h->do_work_freq_ms, 1);
+    atomic_init(&h->do_work_freq_ms, PROV_DEFAULT_DO_WORK_FREQ_MS);
     return h;
 }
 

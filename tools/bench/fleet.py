@@ -11,7 +11,9 @@ import threading
 import time
 
 from provisioning_device_client._client import NativeClient
+from provisioning_device_client._native import ffi
 
+FREQ_MS = int(os.environ.get("PDC_DO_WORK_FREQ_MS", "0"))  # 0: the client's default
 
 def main() -> None:
     host, scope, devices_dir, k, c, transport, ca = sys.argv[1:8]
@@ -31,6 +33,8 @@ def main() -> None:
         client.set_string("TrustedCerts", ca_pem)
         client.set_string("x509certificate", chain)
         client.set_string("x509privatekey", key)
+        if FREQ_MS:
+            client.set_option_raw("do_work_freq_ms", ffi.new("uint16_t*", FREQ_MS))
         t0 = time.perf_counter()
 
         def on_done(result, hub, device_id):
