@@ -116,6 +116,22 @@ def client_costs(info, devices, n):
     return results
 
 
+def heap_peak(info, devices):
+    """valgrind massif on one C-client registration (HTTP): the process's heap peak and the
+    part allocated by our own code (tools/bench/massif_split.py)."""
+    if shutil.which("valgrind") is None:
+        return {"note": "valgrind not installed"}
+    d = devices / sorted(os.listdir(devices))[-1]
+    out = pathlib.Path(tempfile.mkdtemp()) / "massif.out"
+    subprocess.run(["valgrind", "--tool=massif", f"--massif-out-file={out}", "--threshold=0.1", str(SAMPLE),
+                    f"localhost:{info['port']}", info["idScope"], str(d / "chain.pem"), str(d / "key.pem")],
+                   env={**os.environ, "SSL_CERT_FILE": info["caCertificate"]}, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300, check=True)
+    split = subprocess.run([OURS, str(HERE / "massif_split.py"), str(out), str(ROOT / "csrc")],
+                           capture_output=True, text=True, check=True)
+    return json.loads(split.stdout)
+
+
 def import_times(repeat=7):
     out = {}
     for label, python, module in (("provisioning_device_client", OURS, "provisioning_device_client"),
@@ -203,6 +219,12 @@ def markdown(r):
                   f"CPU {native['cpu_s']['median'] / theirs['cpu_s']['median']:.2f}, "
                   f"peak RSS {native['peak_rss_kib']['median'] / theirs['peak_rss_kib']['median']:.2f}"]
     lines += ["", "Footprint: " + "; ".join(f"{k} {v:,} bytes" for k, v in r["footprint"].items())]
+    heap = r.get("heap", {})
+    if "peak_bytes" in heap:
+        lines += ["", f"Heap peak of one registration (C client, HTTP, massif): {heap['peak_bytes']:,} bytes in the "
+                  f"process, of which {heap['ours_bytes']:,} allocated by our code (the rest: OpenSSL, libcurl)"]
+    elif heap:
+        lines += ["", f"Heap peak: not measured ({heap.get('note')})"]
     return "\n".join(lines) + "\n"
 
 
@@ -220,8 +242,10 @@ def main():
     proc, info = start_emulator(state, "--standard-ports", "--retry-after", "2")
     try:
         progress("creating devices")
-        devices = make_devices(state, work, "cost", 4 * args.registrations)
+        devices = make_devices(state, work, "cost", 4 * args.registrations + 1)
         results["clients"] = client_costs(info, devices, args.registrations)
+        progress("heap peak of one registration (valgrind massif)")
+        results["heap"] = heap_peak(info, devices)
     finally:
         proc.terminate()
         proc.wait()
