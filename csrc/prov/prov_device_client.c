@@ -7,9 +7,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../common/pdc_strings.h"
+#include "../common/pdc_time.h"
 #include "prov_log.h"
 
 struct PROV_DEVICE_INSTANCE_TAG {
@@ -23,13 +23,6 @@ struct PROV_DEVICE_INSTANCE_TAG {
     char* payload_copy;
     char* last_response_copy;
 };
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
 
 static void free_instance(PROV_DEVICE_HANDLE h)
 {
@@ -50,7 +43,7 @@ static void* worker_main(void* arg)
         if (atomic_load(&h->stop)) {
             break;
         }
-        sleep_ms(atomic_load(&h->do_work_freq_ms));
+        pdc_sleep_ms(atomic_load(&h->do_work_freq_ms));
     }
     if (atomic_load(&h->destroy_on_exit)) {
         free_instance(h);  /* Destroy was called from a callback on this thread */

@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "../common/pdc_strings.h"
+#include "../common/pdc_time.h"
 #include "../security/prov_identity.h"
 #include "azure_c_shared_utility/shared_util_options.h"
 #include "azure_prov_client/prov_security_factory.h"
@@ -73,9 +73,7 @@ struct PROV_INSTANCE_INFO_TAG {
 static uint64_t monotonic_ms(void* context)
 {
     (void)context;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return pdc_monotonic_ms();
 }
 
 void prov_ll_set_clock(PROV_DEVICE_LL_HANDLE h, prov_clock_fn clock, void* context)
@@ -321,7 +319,7 @@ static uint32_t random32(void)
 {
     uint32_t r = 0;
     if (RAND_bytes((unsigned char*)&r, sizeof(r)) != 1) {
-        r = (uint32_t)monotonic_ms(NULL);
+        r = (uint32_t)pdc_monotonic_ms();
     }
     return r;
 }
@@ -333,7 +331,8 @@ static void schedule(PROV_DEVICE_LL_HANDLE h, prov_request_kind kind, uint64_t d
     h->state = STATE_WAITING;
 }
 
-static PROV_DEVICE_RESULT failure_result(long error_code)
+/* The Azure SDK's mapping of a DPS error code; other codes give the caller's default. */
+static PROV_DEVICE_RESULT error_code_result(long error_code, PROV_DEVICE_RESULT otherwise)
 {
     if (error_code == 400208) {
         return PROV_DEVICE_RESULT_HUB_NOT_SPECIFIED;
@@ -341,7 +340,7 @@ static PROV_DEVICE_RESULT failure_result(long error_code)
     if (error_code == 400209) {
         return PROV_DEVICE_RESULT_UNAUTHORIZED;
     }
-    return PROV_DEVICE_RESULT_DEV_AUTH_ERROR;
+    return otherwise;
 }
 
 static void handle_response(PROV_DEVICE_LL_HANDLE h, prov_response* response)
@@ -350,7 +349,8 @@ static void handle_response(PROV_DEVICE_LL_HANDLE h, prov_response* response)
     prov_parsed_response parsed;
     memset(&parsed, 0, sizeof(parsed));
     free(h->last_response);
-    h->last_response = response->body ? pdc_strdup(response->body) : NULL;
+    h->last_response = response->body;  /* kept for Get_Last_Response: take it, do not copy */
+    response->body = NULL;
     if (!h->connected) {
         h->connected = 1;
         report_status(h, PROV_DEVICE_REG_STATUS_CONNECTED);
@@ -370,12 +370,11 @@ static void handle_response(PROV_DEVICE_LL_HANDLE h, prov_response* response)
         schedule(h, h->next_request, delay);
         return;
     }
-    int parsed_ok = prov_json_parse_response(response->body, response->body_size, &parsed) == 0;
+    int parsed_ok = prov_json_parse_response(h->last_response, response->body_size, &parsed) == 0;
     if (code == 401 || code == 403 || code == 404) {
         complete(h, PROV_DEVICE_RESULT_DEV_AUTH_ERROR, NULL, NULL);
     } else if (code >= 400 && code < 500) {
-        long ec = parsed_ok ? parsed.error_code : 0;
-        complete(h, ec == 400208 || ec == 400209 ? failure_result(ec) : PROV_DEVICE_RESULT_ERROR, NULL, NULL);
+        complete(h, error_code_result(parsed_ok ? parsed.error_code : 0, PROV_DEVICE_RESULT_ERROR), NULL, NULL);
     } else if (code < 200 || code >= 300) {
         complete(h, PROV_DEVICE_RESULT_ERROR, NULL, NULL);
     } else if (!parsed_ok || parsed.status == NULL) {
@@ -403,7 +402,7 @@ static void handle_response(PROV_DEVICE_LL_HANDLE h, prov_response* response)
     } else if (strcmp(parsed.status, "failed") == 0) {
         pdc_log(PDC_LOG_INFO, "registration failed: %ld %s", parsed.error_code,
                 parsed.error_message ? parsed.error_message : "");
-        complete(h, failure_result(parsed.error_code), NULL, NULL);
+        complete(h, error_code_result(parsed.error_code, PROV_DEVICE_RESULT_DEV_AUTH_ERROR), NULL, NULL);
     } else if (strcmp(parsed.status, "disabled") == 0) {
         complete(h, PROV_DEVICE_RESULT_DISABLED, NULL, NULL);
     } else if (strcmp(parsed.status, "blacklisted") == 0) {

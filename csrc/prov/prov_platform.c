@@ -4,9 +4,10 @@
 #include "azure_c_shared_utility/threadapi.h"
 
 #include <stdatomic.h>
-#include <time.h>
 
 #include <curl/curl.h>
+
+#include "../common/pdc_time.h"
 
 static atomic_int platform_refs;
 
@@ -29,7 +30,5 @@ void platform_deinit(void)
 
 void ThreadAPI_Sleep(unsigned int milliseconds)
 {
-    struct timespec ts = {(time_t)(milliseconds / 1000), (long)(milliseconds % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
+    pdc_sleep_ms(milliseconds);
 }

@@ -22,12 +22,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <MQTTAsync.h>
 
 #include "../common/pdc_strings.h"
+#include "../common/pdc_time.h"
 #include "../prov/prov_log.h"
 #include "../prov/prov_transport.h"
 #include "azure_prov_client/prov_transport_mqtt_client.h"
@@ -70,13 +70,6 @@ typedef struct mqtt_transport {
     char retry_after[32];
     uint64_t request_started_ms;
 } mqtt_transport;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* A PEM in an anonymous memory file Paho can open by path. */
 static int memory_file(mqtt_transport* t, int slot, const char* name, const char* content)
@@ -121,39 +114,47 @@ static void fail_locked(mqtt_transport* t, const char* fmt, const char* detail)
 
 /* ---- Paho callbacks (Paho's threads) -------------------------------------------------------- */
 
+/* Every callback counts itself in (mqtt_destroy waits for the count to drop) and holds the lock. */
+static void callback_enter(mqtt_transport* t)
+{
+    atomic_fetch_add(&t->callbacks_running, 1);
+    pthread_mutex_lock(&t->lock);
+}
+
+static void callback_leave(mqtt_transport* t)
+{
+    pthread_mutex_unlock(&t->lock);
+    atomic_fetch_sub(&t->callbacks_running, 1);
+}
+
 static void on_subscribed(void* context, MQTTAsync_successData* response)
 {
     (void)response;
     mqtt_transport* t = context;
-    atomic_fetch_add(&t->callbacks_running, 1);
-    pthread_mutex_lock(&t->lock);
+    callback_enter(t);
     if (t->state == MQTT_CONNECTING) {
         t->state = MQTT_READY;
     }
-    pthread_mutex_unlock(&t->lock);
-    atomic_fetch_sub(&t->callbacks_running, 1);
+    callback_leave(t);
 }
 
 static void on_subscribe_failed(void* context, MQTTAsync_failureData* response)
 {
     mqtt_transport* t = context;
-    atomic_fetch_add(&t->callbacks_running, 1);
-    pthread_mutex_lock(&t->lock);
+    callback_enter(t);
     fail_locked(t, "subscribe refused%s", response && response->message ? response->message : "");
-    pthread_mutex_unlock(&t->lock);
-    atomic_fetch_sub(&t->callbacks_running, 1);
+    callback_leave(t);
 }
 
 static void on_connected(void* context, MQTTAsync_successData* response)
 {
     (void)response;
     mqtt_transport* t = context;
-    atomic_fetch_add(&t->callbacks_running, 1);
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     opts.onSuccess = on_subscribed;
     opts.onFailure = on_subscribe_failed;
     opts.context = t;
-    pthread_mutex_lock(&t->lock);
+    callback_enter(t);
     close_memory_files(t);
     if (t->log_trace) {
         pdc_log(PDC_LOG_TRACE, "MQTT connected; SUBSCRIBE " RESPONSE_FILTER);
@@ -162,15 +163,13 @@ static void on_connected(void* context, MQTTAsync_successData* response)
     if (rc != MQTTASYNC_SUCCESS) {
         fail_locked(t, "subscribe failed: %s", MQTTAsync_strerror(rc));
     }
-    pthread_mutex_unlock(&t->lock);
-    atomic_fetch_sub(&t->callbacks_running, 1);
+    callback_leave(t);
 }
 
 static void on_connect_failed(void* context, MQTTAsync_failureData* response)
 {
     mqtt_transport* t = context;
-    atomic_fetch_add(&t->callbacks_running, 1);
-    pthread_mutex_lock(&t->lock);
+    callback_enter(t);
     close_memory_files(t);
     int code = response ? response->code : 0;
     if (code == 2 || code == 4 || code == 5) {  /* identifier rejected, bad credentials, not authorized */
@@ -179,18 +178,15 @@ static void on_connect_failed(void* context, MQTTAsync_failureData* response)
     char detail[128];
     snprintf(detail, sizeof(detail), "%s (code %d)", response && response->message ? response->message : "", code);
     fail_locked(t, "connect failed: %s", detail);
-    pthread_mutex_unlock(&t->lock);
-    atomic_fetch_sub(&t->callbacks_running, 1);
+    callback_leave(t);
 }
 
 static void on_connection_lost(void* context, char* cause)
 {
     mqtt_transport* t = context;
-    atomic_fetch_add(&t->callbacks_running, 1);
-    pthread_mutex_lock(&t->lock);
+    callback_enter(t);
     fail_locked(t, "connection lost%s", cause ? cause : "");
-    pthread_mutex_unlock(&t->lock);
-    atomic_fetch_sub(&t->callbacks_running, 1);
+    callback_leave(t);
 }
 
 /* "$dps/registrations/res/{status}/?$rid={rid}&retry-after={n}" */
@@ -225,15 +221,14 @@ static int parse_response_topic(const char* topic, int* status, char* rid, size_
 static int on_message(void* context, char* topic_name, int topic_len, MQTTAsync_message* message)
 {
     mqtt_transport* t = context;
-    atomic_fetch_add(&t->callbacks_running, 1);
     char topic[512];
     size_t n = topic_len > 0 ? (size_t)topic_len : strlen(topic_name);
     int status = 0;
     char rid[16], retry_after[32];
+    callback_enter(t);
     if (n < sizeof(topic)) {
         memcpy(topic, topic_name, n);
         topic[n] = '\0';
-        pthread_mutex_lock(&t->lock);
         if (t->log_trace) {
             pdc_log(PDC_LOG_TRACE, "< PUBLISH %s (%d bytes)", topic, message->payloadlen);
             if (message->payloadlen > 0) {
@@ -259,11 +254,10 @@ static int on_message(void* context, char* topic_name, int topic_len, MQTTAsync_
                 }
             }
         }
-        pthread_mutex_unlock(&t->lock);
     }
+    callback_leave(t);
     MQTTAsync_freeMessage(&message);
     MQTTAsync_free(topic_name);
-    atomic_fetch_sub(&t->callbacks_running, 1);
     return 1;
 }
 
@@ -283,7 +277,7 @@ static void mqtt_destroy(void* handle)
         MQTTAsync_destroy(&t->client);
         /* a callback Paho had already started may still be running: let it finish */
         for (int i = 0; i < 2000 && atomic_load(&t->callbacks_running) > 0; i++) {
-            usleep(1000);
+            pdc_sleep_ms(1);
         }
     }
     close_memory_files(t);
@@ -422,7 +416,7 @@ static int mqtt_send(void* handle, const prov_request* r, char* error, size_t er
     t->response = NULL;
     t->response_size = 0;
     t->have_response = t->published = t->oversize = 0;
-    t->request_started_ms = now_ms();
+    t->request_started_ms = pdc_monotonic_ms();
     int rc = 0;
     if (t->topic == NULL || t->body == NULL) {
         snprintf(error, error_size, "out of memory");
@@ -457,7 +451,7 @@ static prov_transfer_state mqtt_do_work(void* handle, prov_response* response)
     } else if (t->state == MQTT_FAILED) {
         snprintf(response->error, sizeof(response->error), "%s", t->error);
         result = PROV_TRANSFER_FAILED;
-    } else if (now_ms() - t->request_started_ms > OPERATION_TIMEOUT_MS) {
+    } else if (pdc_monotonic_ms() - t->request_started_ms > OPERATION_TIMEOUT_MS) {
         snprintf(response->error, sizeof(response->error), "no answer within %u s", OPERATION_TIMEOUT_MS / 1000);
         result = PROV_TRANSFER_FAILED;
     } else if (t->state == MQTT_READY && !t->published) {
