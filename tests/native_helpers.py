@@ -4,11 +4,12 @@ import threading
 from typing import List, Optional
 
 from provisioning_device_client._client import NativeClient
+from provisioning_device_client._client import result_name as full_result_name
 from provisioning_device_client._native import ffi, lib
 
 
 def result_name(value: int) -> str:
-    return ffi.string(lib.Prov_Device_Result_Name(value)).decode().replace("PROV_DEVICE_RESULT_", "")
+    return full_result_name(value).replace("PROV_DEVICE_RESULT_", "")
 
 
 def status_name(value: int) -> str:

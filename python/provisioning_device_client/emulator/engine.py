@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 
 from . import pki
 from .store import Store
@@ -42,9 +41,12 @@ class Reply:
 
 
 class RegistrationError(Exception):
-    def __init__(self, status: int, error_code: int, message: str) -> None:
+    def __init__(self, status: int, error_code: int, message: str, retry_after: Optional[int] = None) -> None:
         super().__init__(message)
-        self.status, self.error_code, self.message = status, error_code, message
+        self.status, self.error_code, self.message, self.retry_after = status, error_code, message, retry_after
+
+    def reply(self, now: float) -> "Reply":
+        return Reply(self.status, error_body(self.error_code, self.message, now), self.retry_after)
 
 
 def utc_now_iso(now: float) -> str:
@@ -102,8 +104,7 @@ class Engine:
                 return Reply(200, {"operationId": new_operation_id(), "status": "disabled", "registrationState": state})
             result = self._assign(registration_id, enrollment, group, payload, leaf, now)
         except RegistrationError as e:
-            return Reply(e.status, error_body(e.error_code, e.message, now),
-                         self.retry_after if e.status == 429 else None)
+            return e.reply(now)
         operation_id = new_operation_id()
         self.store.put_operation(operation_id, registration_id, pki.thumbprint(leaf), result, now)
         return Reply(202, {"operationId": operation_id, "status": "assigning"}, self.retry_after)
@@ -112,8 +113,7 @@ class Engine:
                          chain: Sequence[x509.Certificate]) -> Reply:
         now = self.clock()
         try:
-            if scope.lower() != self.id_scope.lower():
-                raise RegistrationError(401, 401002, "Unauthorized")
+            self._check_scope(scope)
             leaf = self._authenticate_leaf(registration_id, chain, now)
             self._throttle(registration_id, now)
             op = self.store.poll_operation(operation_id)
@@ -122,16 +122,18 @@ class Engine:
             if op["thumbprint"] != pki.thumbprint(leaf):
                 raise RegistrationError(401, 401002, "Invalid certificate.")
         except RegistrationError as e:
-            return Reply(e.status, error_body(e.error_code, e.message, now),
-                         e.retry_after if isinstance(e, Throttled) else None)
+            return e.reply(now)
         if op["polls"] < self.assign_after_polls:
             return Reply(202, {"operationId": operation_id, "status": "assigning"}, self.retry_after)
         return Reply(200, {**op["result"], "operationId": operation_id})
 
     # -- steps ----------------------------------------------------------------------------
-    def _check_request(self, scope: str, registration_id: str, body: bytes, now: float) -> Any:
+    def _check_scope(self, scope: str) -> None:
         if scope.lower() != self.id_scope.lower():
             raise RegistrationError(401, 401002, "Unauthorized")
+
+    def _check_request(self, scope: str, registration_id: str, body: bytes, now: float) -> Any:
+        self._check_scope(scope)
         if len(body) > MAX_BODY_BYTES:
             raise RegistrationError(413, 413001, "Request body too large.")
         try:
@@ -191,7 +193,7 @@ class Engine:
         if not groups:
             return None
         for i in range(len(chain) - 1):  # each presented cert must be issued by the next
-            if not _issued_by(chain[i], chain[i + 1]) or not _valid_at(chain[i + 1], now):
+            if not pki.issued_by(chain[i], chain[i + 1]) or not _valid_at(chain[i + 1], now):
                 raise RegistrationError(401, 401002, "Invalid certificate chain.")
         by_thumb = {pki.thumbprint(c): (g, c) for g, c in groups}
         for position in range(1, len(chain)):
@@ -199,7 +201,7 @@ class Engine:
             if match:
                 return self._accept_group(match[0], match[1], list(chain[position + 1:]), now)
         for group, cert in groups:  # the group certificate itself was not sent (e.g. the root)
-            if _issued_by(chain[-1], cert):
+            if pki.issued_by(chain[-1], cert):
                 return self._accept_group(group, cert, [], now)
         return None
 
@@ -219,9 +221,9 @@ class Engine:
         for _ in range(8):
             if pki.thumbprint(current) in verified:
                 return True
-            nxt = next((c for c in remaining if _issued_by(current, c)), None)
+            nxt = next((c for c in remaining if pki.issued_by(current, c)), None)
             if nxt is None:
-                return any(_issued_by(current, v) for v in verified_certs)
+                return any(pki.issued_by(current, v) for v in verified_certs)
             remaining.remove(nxt)
             current = nxt
         return False
@@ -318,8 +320,7 @@ class Engine:
 
 class Throttled(RegistrationError):
     def __init__(self, retry_after: int) -> None:
-        super().__init__(429, 429001, "Too many requests.")
-        self.retry_after = retry_after
+        super().__init__(429, 429001, "Too many requests.", retry_after)
 
 
 class AllocationFailed(Exception):
@@ -333,14 +334,6 @@ class HubNotAssignable(Exception):
 def _valid_at(cert: x509.Certificate, now: float) -> bool:
     moment = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
     return cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc
-
-
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-        return True
-    except (ValueError, TypeError, InvalidSignature):  # name, key type or signature mismatch
-        return False
 
 
 def _safe_certs(pem: str) -> List[x509.Certificate]:

@@ -11,6 +11,7 @@ import pathlib
 from typing import Iterable, List, Tuple
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -37,6 +38,15 @@ def load_pem_certificates(pem: str) -> List[x509.Certificate]:
     if not certs:
         raise ValueError("no certificate in PEM text")
     return certs
+
+
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """cert names issuer as its issuer and carries a valid signature by issuer's key."""
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except (ValueError, TypeError, InvalidSignature):  # name, key type or signature mismatch
+        return False
 
 
 def common_name(cert: x509.Certificate) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import secrets
 from typing import Any, Dict, List, Optional, Tuple
 
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.exceptions import InvalidSignature
 
 from . import pki, sas
 from .engine import Reply, error_body, new_etag, utc_now_iso
@@ -38,11 +38,16 @@ def _bad(message: str) -> ServiceError:
     return ServiceError(400, 400001, message)
 
 
-def _certificate_info(pem: str) -> Dict[str, Any]:
+def _parse_certificate(pem: str, what: str) -> x509.Certificate:
+    """The first certificate of a PEM text, or a 400 naming what was expected."""
     try:
-        cert = pki.load_pem_certificates(pem)[0]
+        return pki.load_pem_certificates(pem)[0]
     except ValueError:
-        raise _bad("attestation certificate is not a PEM X.509 certificate") from None
+        raise _bad(f"{what} is not a PEM X.509 certificate") from None
+
+
+def _certificate_info(pem: str) -> Dict[str, Any]:
+    cert = _parse_certificate(pem, "attestation certificate")
     return {"subjectName": cert.subject.rfc4514_string(), "sha1Thumbprint": pki.thumbprint(cert),
             "sha256Thumbprint": pki.sha256_thumbprint(cert), "issuerName": cert.issuer.rfc4514_string(),
             "notBeforeUtc": cert.not_valid_before_utc.isoformat(), "notAfterUtc": cert.not_valid_after_utc.isoformat(),
@@ -157,10 +162,7 @@ class ServiceApi:
         if len(parts) == 2 and method == "PUT":
             if not isinstance(body, dict) or not isinstance(body.get("certificate"), str):
                 raise _bad("body must be {\"certificate\": PEM, \"isVerified\": bool}")
-            try:
-                cert = pki.load_pem_certificates(body["certificate"])[0]
-            except ValueError:
-                raise _bad("certificate is not a PEM X.509 certificate") from None
+            cert = _parse_certificate(body["certificate"], "certificate")
             verified = bool(body.get("isVerified", False))
             code = None if verified else _verification_code()
             pem = cert.public_bytes(Encoding.PEM).decode()
@@ -175,9 +177,7 @@ class ServiceApi:
             self.store.delete_certificate(name)
             return 204, None
         if len(parts) == 3 and parts[2] == "generateVerificationCode" and method == "POST":
-            code = _verification_code()
-            self.store.put_certificate(name, existing["certificate"], existing["thumbprint"], existing["isVerified"],
-                                       code, {"created": existing.get("created"), "subject": existing.get("subject")})
+            self.store.set_certificate_state(name, existing["isVerified"], _verification_code())
             return 200, _public_certificate(self.store.certificate(name))
         if len(parts) == 3 and parts[2] == "verify" and method == "POST":
             return 200, self._verify(name, existing, body)
@@ -188,25 +188,14 @@ class ServiceApi:
             raise _bad("body must be {\"certificate\": PEM of the verification certificate}")
         if not existing.get("verificationCode"):
             raise _bad("no verification code outstanding: generate one first")
-        try:
-            proof = pki.load_pem_certificates(body["certificate"])[0]
-        except ValueError:
-            raise _bad("verification certificate is not a PEM X.509 certificate") from None
+        proof = _parse_certificate(body["certificate"], "verification certificate")
         ca = pki.load_pem_certificates(existing["certificate"])[0]
         if pki.common_name(proof) != existing["verificationCode"]:
             raise _bad("the verification certificate's CN is not the verification code")
-        try:
-            proof.verify_directly_issued_by(ca)
-        except (ValueError, TypeError, InvalidSignature):
-            raise _bad("the verification certificate is not signed by this CA's key") from None
-        self.store.put_certificate(name, existing["certificate"], existing["thumbprint"], True, None,
-                                   {"created": existing.get("created"), "subject": existing.get("subject")})
+        if not pki.issued_by(proof, ca):
+            raise _bad("the verification certificate is not signed by this CA's key")
+        self.store.set_certificate_state(name, True, None)
         return _public_certificate(self.store.certificate(name))
-
-
-
-
-
 
 
 def _verification_code() -> str:

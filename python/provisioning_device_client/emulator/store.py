@@ -111,6 +111,11 @@ class Store:
             db.execute("INSERT OR REPLACE INTO certificates VALUES(?, ?, ?, ?, ?, ?)",
                        (name, pem, thumbprint, int(verified), verification_code, json.dumps(doc, sort_keys=True)))
 
+    def set_certificate_state(self, name: str, verified: bool, verification_code: Optional[str]) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE certificates SET verified=?, verification_code=? WHERE name=?",
+                       (int(verified), verification_code, name))
+
     def certificate(self, name: str) -> Optional[Dict[str, Any]]:
         with self._lock:
             row = self._db.execute("SELECT name, pem, thumbprint, verified, verification_code, doc "
