@@ -15,7 +15,7 @@ from pki_helpers import key_pem, make_cert, pem
 from provisioning_device_client.dice import DiceIdentity
 from provisioning_device_client.emulator import Emulator
 
-TRANSPORTS = ["http", "mqtt", "mqtt_ws"]
+TRANSPORTS = ["http", "mqtt", "mqtt_ws", "amqp", "amqp_ws"]
 each_transport = pytest.mark.parametrize("transport", TRANSPORTS)
 
 
@@ -138,9 +138,12 @@ def test_logtrace_never_logs_the_private_key(emulator, caplog, transport):
     if transport == "http":
         assert "PUT /" in text and "register?api-version=2021-06-01" in text
         assert "UserAgent: prov_device_client/1.0" in text
-    else:
+    elif transport.startswith("mqtt"):
         assert "MQTT CONNECT" in text and "> PUBLISH $dps/registrations/PUT/iotdps-register/?$rid=" in text
         assert "api-version=2021-06-01&ClientVersion=provisioning-device-client%2F" in text
+    else:
+        assert f"AMQP -> iotdps-register amqps://localhost/{emulator.id_scope}/registrations/trace-e2e" in text
+        assert "AMQP <- message (retry-after 2)" in text
     assert '"status": "assigned"' in text or '"status":"assigned"' in text
     key_body = "".join(key_pem(key).splitlines()[1:-1])
     assert key_body[:40] not in text and "PRIVATE KEY" not in text
@@ -173,7 +176,7 @@ def _start_tinyproxy(tmp_path, auth=None):
     pytest.fail("tinyproxy did not start")
 
 
-@pytest.mark.parametrize("transport", ["http", "mqtt_ws"])
+@pytest.mark.parametrize("transport", ["http", "mqtt_ws", "amqp_ws"])
 @pytest.mark.parametrize("auth", [None, ("dpsuser", "s3cret")])
 def test_through_tinyproxy(emulator, tmp_path, auth, transport):
     proc, port, log = _start_tinyproxy(tmp_path, auth)

@@ -53,7 +53,7 @@ def run_sample(path, emu, args=(), expect="Device successfully registered!"):
     return proc.returncode, lines + out.splitlines(), err
 
 
-@pytest.mark.parametrize("protocol", ["http", "mqtt", "mqtt_ws"])
+@pytest.mark.parametrize("protocol", ["http", "mqtt", "mqtt_ws", "amqp", "amqp_ws"])
 def test_unchanged_sample_registers(emulator, tmp_path, protocol):
     dice = DiceIdentity()
     emulator.service.enroll_individual(dice.registration_id, dice.alias_cert_pem)
@@ -69,7 +69,9 @@ def test_unchanged_sample_registers(emulator, tmp_path, protocol):
                      "   register_result = OK", "   iothub_uri = emulated-hub.azure-devices.net",
                      "   user_context = None", "Device successfully registered!"]:
         assert expected in lines, (expected, lines)
-    assert ("UserAgent: prov_device_client/1.0" if protocol == "http" else "> PUBLISH $dps/registrations/PUT") in err
+    trace_of_the_protocol = {"http": "UserAgent: prov_device_client/1.0", "mqtt": "> PUBLISH $dps/registrations/PUT",
+                             "amqp": "AMQP -> iotdps-register amqps://"}
+    assert trace_of_the_protocol[protocol.replace("_ws", "")] in err
     assert "PRIVATE KEY" not in err
     assert emulator.service.hub_device("riot-device-cert")["status"] == "enabled"
 
@@ -92,7 +94,7 @@ def test_sample_usage_errors(emulator, tmp_path):
         r = subprocess.run([sys.executable, str(sample), *args], cwd=tmp_path, capture_output=True, text=True)
         assert r.returncode == 1 and message in r.stdout.splitlines(), r.stdout
         assert "Usage: provisioning_device_client_sample.py -i <id_scope> -s <security_device_type> -p <protocol>" in r.stdout
-    r = subprocess.run([sys.executable, str(sample), "-p", "amqp"], cwd=tmp_path, capture_output=True, text=True,
+    r = subprocess.run([sys.executable, str(sample), "-s", "tpm"], cwd=tmp_path, capture_output=True, text=True,
                        input="\n")
     assert "Unexpected error ProvisioningDeviceClient.provisioning_device_client, " \
            "ProvisioningDeviceClientResult.ERROR" in r.stdout

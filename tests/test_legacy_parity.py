@@ -124,10 +124,10 @@ def test_client_constructor_arguments():
 
 @pytest.mark.parametrize("security, protocol", [
     (ProvisioningSecurityDeviceType.TPM, ProvisioningTransportProvider.HTTP),
-    (ProvisioningSecurityDeviceType.X509, ProvisioningTransportProvider.AMQP),
+    (ProvisioningSecurityDeviceType.TPM, ProvisioningTransportProvider.AMQP),
     (ProvisioningSecurityDeviceType.UNKNOWN, ProvisioningTransportProvider.HTTP),
 ])
-def test_not_built_in_yet_fails_construction(security, protocol):
+def test_unsupported_security_type_fails_construction(security, protocol):
     with pytest.raises(ProvisioningDeviceClientError) as info:
         ProvisioningDeviceClient("global.azure-devices-provisioning.net", "0ne00000000", security, protocol)
     assert str(info.value) == ("ProvisioningDeviceClient.provisioning_device_client, "

@@ -29,7 +29,7 @@ def test_quickstart_provisions_and_cleans_up(args):
 
 def test_quickstart_reports_the_failing_step():
     env = {**os.environ, "PDC_QUICKSTART_NO_BOOTSTRAP": "1"}
-    r = subprocess.run([str(ROOT / "tools" / "quickstart"), "--protocol", "amqp"], capture_output=True, text=True,
+    r = subprocess.run([str(ROOT / "tools" / "quickstart"), "--protocol", "carrier-pigeon"], capture_output=True, text=True,
                        env=env, timeout=300, stdin=subprocess.DEVNULL)
     assert r.returncode == 1
     assert "quickstart FAILED at step: registration" in r.stderr

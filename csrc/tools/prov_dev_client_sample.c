@@ -5,7 +5,7 @@
  *   prov_dev_client_sample <global endpoint host[:port]> <id scope> [cert.pem key.pem]
  *
  * Without cert/key the device uses its DICE identity. Trust a local emulator's CA with
- * SSL_CERT_FILE. The transport is HTTP, or SAMPLE_TRANSPORT=mqtt|mqtt_ws (the original chose
+ * SSL_CERT_FILE. The transport is HTTP, or SAMPLE_TRANSPORT=mqtt|mqtt_ws|amqp|amqp_ws (the original chose
  * it with a compile-time macro). Output lines match the original sample's. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +18,8 @@
 #include "azure_prov_client/prov_device_client.h"
 #include "azure_prov_client/prov_security_factory.h"
 #include "azure_prov_client/prov_transport_http_client.h"
+#include "azure_prov_client/prov_transport_amqp_client.h"
+#include "azure_prov_client/prov_transport_amqp_ws_client.h"
 #include "azure_prov_client/prov_transport_mqtt_client.h"
 #include "azure_prov_client/prov_transport_mqtt_ws_client.h"
 
@@ -89,6 +91,10 @@ int main(int argc, char** argv)
         prov_transport = Prov_Device_MQTT_Protocol;
     } else if (transport != NULL && strcmp(transport, "mqtt_ws") == 0) {
         prov_transport = Prov_Device_MQTT_WS_Protocol;
+    } else if (transport != NULL && strcmp(transport, "amqp") == 0) {
+        prov_transport = Prov_Device_AMQP_Protocol;
+    } else if (transport != NULL && strcmp(transport, "amqp_ws") == 0) {
+        prov_transport = Prov_Device_AMQP_WS_Protocol;
     }
     PROV_DEVICE_HANDLE prov_device_handle = Prov_Device_Create(global_prov_uri, id_scope, prov_transport);
     if (prov_device_handle == NULL) {

@@ -8,19 +8,17 @@
  * curl as in-memory PEM blobs (never files); TLS 1.2+, server and host name verified against
  * TrustedCerts, else SSL_CERT_FILE / SSL_CERT_DIR, else the system store.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 
-#include "../prov/prov_log.h"
 #include "../prov/prov_transport.h"
 #include "azure_prov_client/prov_transport_http_client.h"
 #include "pdc/pdc_version.h"
+#include "prov_curl_tls.h"
 
 #define API_VERSION "2021-06-01"
 #define DEFAULT_PORT 443
@@ -40,14 +38,6 @@ typedef struct http_transport {
     char retry_after[32];
     char* request_body;
 } http_transport;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result;
-
-static void curl_init(void)
-{
-    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t on_body(char* data, size_t size, size_t count, void* context)
 {
@@ -88,37 +78,6 @@ static size_t on_header(char* data, size_t size, size_t count, void* context)
     return n;
 }
 
-/* logtrace: request and response lines, headers and bodies; never TLS data. Authorization
- * and Proxy-Authorization values are redacted (SAS signatures, proxy passwords). */
-static int on_debug(CURL* easy, curl_infotype type, char* data, size_t size, void* context)
-{
-    (void)easy;
-    (void)context;
-    static const char* const prefix[] = {"* ", "< ", "> ", "<< ", ">> "};
-    if (type > CURLINFO_DATA_OUT) {
-        return 0;
-    }
-    const char* p = data;
-    const char* end = data + size;
-    while (p < end) {
-        const char* eol = memchr(p, '\n', (size_t)(end - p));
-        size_t len = (size_t)((eol ? eol : end) - p);
-        if (len > 0 && p[len - 1] == '\r') {
-            len--;
-        }
-        if (len > 0) {
-            if (type == CURLINFO_HEADER_OUT && (strncasecmp(p, "Authorization:", 14) == 0 ||
-                                                strncasecmp(p, "Proxy-Authorization:", 20) == 0)) {
-                pdc_log(PDC_LOG_TRACE, "%s%.*s: <redacted>", prefix[type], (int)(memchr(p, ':', len) - (void*)p), p);
-            } else {
-                pdc_log(PDC_LOG_TRACE, "%s%.*s", prefix[type], (int)(len > 1500 ? 1500 : len), p);
-            }
-        }
-        p = eol ? eol + 1 : end;
-    }
-    return 0;
-}
-
 static void http_destroy(void* handle)
 {
     http_transport* t = handle;
@@ -139,8 +98,7 @@ static void http_destroy(void* handle)
 
 static void* http_create(const prov_transport_config* c, char* error, size_t error_size)
 {
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_result != CURLE_OK) {
+    if (prov_curl_global_init() != 0) {
         snprintf(error, error_size, "curl_global_init failed");
         return NULL;
     }
@@ -171,62 +129,19 @@ static void* http_create(const prov_transport_config* c, char* error, size_t err
     t->headers = h;
 
     CURL* e = t->easy;
-    /* NOCOPY: the identity outlives the transport and wipes the key itself; a curl copy
-     * would be freed unwiped. */
-    struct curl_blob cert = {(void*)c->cert_chain_pem, strlen(c->cert_chain_pem), CURL_BLOB_NOCOPY};
-    struct curl_blob key = {(void*)c->private_key_pem, strlen(c->private_key_pem), CURL_BLOB_NOCOPY};
     char user_agent[64];
     snprintf(user_agent, sizeof(user_agent), "provisioning-device-client/%s", pdc_version_string());
-    CURLcode rc = CURLE_OK;
+    CURLcode rc = prov_curl_tls_setup(e, c, REQUEST_TIMEOUT_S, t->errbuf);
 #define SET(opt, val) \
     if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
     SET(CURLOPT_PROTOCOLS_STR, "https");
-    SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_HTTPHEADER, t->headers);
     SET(CURLOPT_USERAGENT, user_agent);
-    SET(CURLOPT_ERRORBUFFER, t->errbuf);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, t);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, t);
-    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    SET(CURLOPT_SSL_VERIFYHOST, 2L);
-    SET(CURLOPT_SSLCERTTYPE, "PEM");
-    SET(CURLOPT_SSLCERT_BLOB, &cert);
-    SET(CURLOPT_SSLKEYTYPE, "PEM");
-    SET(CURLOPT_SSLKEY_BLOB, &key);
-    SET(CURLOPT_CONNECTTIMEOUT, REQUEST_TIMEOUT_S);
     SET(CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
-    if (c->trusted_certs_pem != NULL) {
-        struct curl_blob ca = {(void*)c->trusted_certs_pem, strlen(c->trusted_certs_pem), CURL_BLOB_COPY};
-        SET(CURLOPT_CAINFO_BLOB, &ca);
-    } else {
-        /* libcurl ignores the OpenSSL environment convention that the curl tool honours */
-        const char* file = getenv("SSL_CERT_FILE");
-        const char* dir = getenv("SSL_CERT_DIR");
-        if (file != NULL && file[0] != '\0') {
-            SET(CURLOPT_CAINFO, file);
-        }
-        if (dir != NULL && dir[0] != '\0') {
-            SET(CURLOPT_CAPATH, dir);
-        }
-    }
-    if (c->proxy != NULL) {
-        SET(CURLOPT_PROXY, c->proxy->host_address);
-        SET(CURLOPT_PROXYPORT, (long)c->proxy->port);
-        SET(CURLOPT_PROXYTYPE, (long)CURLPROXY_HTTP);
-        SET(CURLOPT_HTTPPROXYTUNNEL, 1L);
-        if (c->proxy->username != NULL) {
-            SET(CURLOPT_PROXYUSERNAME, c->proxy->username);
-            SET(CURLOPT_PROXYPASSWORD, c->proxy->password);
-            SET(CURLOPT_PROXYAUTH, (long)CURLAUTH_BASIC);
-        }
-    }
-    if (c->log_trace) {
-        SET(CURLOPT_VERBOSE, 1L);
-        SET(CURLOPT_DEBUGFUNCTION, on_debug);
-    }
 #undef SET
     if (rc != CURLE_OK) {
         snprintf(error, error_size, "curl setup: %s", curl_easy_strerror(rc));

@@ -19,6 +19,8 @@ TRANSPORTS: Dict[str, Any] = {
     "http": ffi.addressof(lib, "Prov_Device_HTTP_Protocol"),
     "mqtt": ffi.addressof(lib, "Prov_Device_MQTT_Protocol"),
     "mqtt_ws": ffi.addressof(lib, "Prov_Device_MQTT_WS_Protocol"),
+    "amqp": ffi.addressof(lib, "Prov_Device_AMQP_Protocol"),
+    "amqp_ws": ffi.addressof(lib, "Prov_Device_AMQP_WS_Protocol"),
 }
 
 RegisterCallback = Callable[[int, Optional[str], Optional[str]], None]

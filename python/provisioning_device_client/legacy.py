@@ -38,8 +38,7 @@ ProvisioningSecurityDeviceType = make_enum("ProvisioningSecurityDeviceType", {
     "UNKNOWN": lib.SECURE_DEVICE_TYPE_UNKNOWN, "TPM": lib.SECURE_DEVICE_TYPE_TPM,
     "X509": lib.SECURE_DEVICE_TYPE_X509,
 })
-# The binding's own enum (values from the legacy module). Every member exists; a transport
-# that is not built in yet fails at ProvisioningDeviceClient construction.
+# The binding's own enum (values from the legacy module); every transport is built in.
 ProvisioningTransportProvider = make_enum("ProvisioningTransportProvider", {
     "HTTP": 0, "AMQP": 1, "MQTT": 2, "AMQP_WS": 3, "MQTT_WS": 4,
 })

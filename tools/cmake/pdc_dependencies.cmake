@@ -19,7 +19,15 @@ if(PDC_WITH_MQTT)
 endif()
 
 # Qpid Proton-C (libqpid-proton11-dev): the AMQP transports.
-option(PDC_WITH_AMQP "Build the AMQP transports (Qpid Proton-C)" OFF)
+option(PDC_WITH_AMQP "Build the AMQP transports (Qpid Proton-C)" ON)
+# Debian's libqpid-proton.pc points two levels above pkgconfig/ (a multiarch bug) and there is
+# no CMake config, so find the header and library directly. Cross builds pass PDC_PROTON_ROOT,
+# where tools/lib/arch.sh unpacks the target's packages (they are not multiarch-installable).
+set(PDC_PROTON_ROOT "" CACHE PATH "Root of an unpacked Qpid Proton-C (cross builds)")
 if(PDC_WITH_AMQP)
-  pkg_check_modules(PROTON REQUIRED IMPORTED_TARGET libqpid-proton)
+  find_path(PROTON_INCLUDE_DIR proton/connection_driver.h HINTS "${PDC_PROTON_ROOT}/usr/include" REQUIRED)
+  find_library(PROTON_LIBRARY qpid-proton HINTS "${PDC_PROTON_ROOT}/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}" REQUIRED)
+  add_library(pdc_proton UNKNOWN IMPORTED)
+  set_target_properties(pdc_proton PROPERTIES IMPORTED_LOCATION "${PROTON_LIBRARY}"
+                        INTERFACE_INCLUDE_DIRECTORIES "${PROTON_INCLUDE_DIR}")
 endif()

@@ -2,8 +2,8 @@
 # Python only emits C (tools/gen_cffi.py, from the reviewed cdef files in python/cdef);
 # CMake compiles it, as an abi3 module when scikit-build-core asks for one.
 
-if(NOT PDC_WITH_MQTT)
-  message(FATAL_ERROR "the Python module needs the MQTT transports: configure with PDC_WITH_MQTT=ON")
+if(NOT PDC_WITH_MQTT OR NOT PDC_WITH_AMQP)
+  message(FATAL_ERROR "the Python module needs every transport: configure with PDC_WITH_MQTT=ON and PDC_WITH_AMQP=ON")
 endif()
 
 if(DEFINED SKBUILD_SABI_COMPONENT AND NOT "${SKBUILD_SABI_COMPONENT}" STREQUAL "")

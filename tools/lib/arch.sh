@@ -19,13 +19,29 @@ install_cross_deps() {
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] || die "as root: dpkg --add-architecture $DEB_ARCH && apt-get update && apt-get install ${missing[*]}"
-  step "installing the $ARCH cross toolchain: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  dpkg --print-foreign-architectures | grep -qx "$DEB_ARCH" || dpkg --add-architecture "$DEB_ARCH"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "as root: dpkg --add-architecture $DEB_ARCH && apt-get update && apt-get install ${missing[*]}"
+    step "installing the $ARCH cross toolchain: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    dpkg --print-foreign-architectures | grep -qx "$DEB_ARCH" || dpkg --add-architecture "$DEB_ARCH"
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  ensure_target_proton
+}
+
+# Qpid Proton-C for the target in PROTON_ROOT (pass it as -DPDC_PROTON_ROOT): Debian's
+# libqpid-proton11(-dev) are not Multi-Arch: same, so the target's cannot be installed next to
+# the host's; their packages are unpacked instead.
+ensure_target_proton() {
+  PROTON_ROOT="$BUILD/proton-$ARCH"
+  [ -e "$PROTON_ROOT/usr/lib/$TRIPLET/libqpid-proton.so" ] && return 0
+  step "unpacking Qpid Proton-C for $ARCH into $PROTON_ROOT"
+  local dl="$BUILD/debs-proton-$ARCH"
+  mkdir -p "$dl" "$PROTON_ROOT"
+  (cd "$dl" && apt-get -o APT::Sandbox::User=root download -qq libqpid-proton11:"$DEB_ARCH" \
+     libqpid-proton11-dev:"$DEB_ARCH")
+  for deb in "$dl"/*.deb; do dpkg -x "$deb" "$PROTON_ROOT"; done
 }
 
 # A target Python 3.11 (and cffi's backend) unpacked from Debian packages, run under qemu:

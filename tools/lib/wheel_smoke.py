@@ -1,5 +1,5 @@
 """Smoke test of an installed wheel, run by tools/wheel with the target's Python (under qemu
-for ARM): import, enums, DICE identity, one registration against the host's emulator.
+for ARM): import, enums, DICE identity, a registration over HTTP and one over AMQP against the host's emulator.
 
 usage: wheel_smoke.py PROVISIONING_HOST ID_SCOPE CA_PEM_FILE EXPECTED_ALIAS_PEM_FILE
 Prints "N passed, N failed" and exits non-zero on any failure."""
@@ -31,17 +31,19 @@ def main() -> int:
 
     with open(ca_file) as f:
         ca = f.read()
-    done = threading.Event()
-    seen = {}
-    client = pdc.ProvisioningDeviceClient(host, scope, pdc.ProvisioningSecurityDeviceType.X509,
-                                          pdc.ProvisioningTransportProvider.HTTP)
-    client.set_option("TrustedCerts", ca)
-    client.register_device(lambda r, hub, dev, ctx: (seen.update(r=r, hub=hub, dev=dev), done.set()), None,
-                           lambda s, ctx: None, None)
-    done.wait(120)
-    client.close()
-    print(f"registration: {seen}")
-    check("registration against the host emulator", str(seen.get("r")) == "OK" and seen.get("dev") == "riot-device-cert")
+    # HTTP (libcurl) and AMQP (Proton-C over a libcurl TLS stream): the bundled libraries at work
+    for protocol in (pdc.ProvisioningTransportProvider.HTTP, pdc.ProvisioningTransportProvider.AMQP):
+        done = threading.Event()
+        seen = {}
+        client = pdc.ProvisioningDeviceClient(host, scope, pdc.ProvisioningSecurityDeviceType.X509, protocol)
+        client.set_option("TrustedCerts", ca)
+        client.register_device(lambda r, hub, dev, ctx: (seen.update(r=r, hub=hub, dev=dev), done.set()), None,
+                               lambda s, ctx: None, None)
+        done.wait(120)
+        client.close()
+        print(f"registration over {protocol}: {seen}")
+        check(f"registration over {protocol} against the host emulator",
+              str(seen.get("r")) == "OK" and seen.get("dev") == "riot-device-cert")
     passed = sum(checks)
     print(f"{passed} passed, {len(checks) - passed} failed")
     return 0 if all(checks) else 1

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import pathlib
 import secrets
 import tempfile
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Sequence, Type
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from .client import ServiceClient
 from .engine import Allocator, Engine
@@ -23,8 +24,25 @@ from .mqtt_front import MqttFrontEnd, looks_like_mqtt
 from .pki import ensure_pki
 from .service_api import ServiceApi
 from .store import Store
-from .tls_listener import TlsListener
-from .ws_front import WebSocketFrontEnd, looks_like_websocket
+from .tls_listener import Detector, FrontEnd, TlsListener
+from .ws_front import StreamHandler, WebSocketFrontEnd, looks_like_websocket
+
+log = logging.getLogger("provisioning_device_client.emulator")
+
+
+def looks_like_amqp(first: bytes) -> bool:
+    return first[:4] == b"AMQP"  # the AMQP 1.0 header, plain (0) or SASL (3)
+
+
+def _amqp_front_end(engine: Engine) -> Optional[Any]:
+    """The AMQP front end, or None without python-qpid-proton (an optional extra)."""
+    try:
+        from .amqp_front import AmqpFrontEnd
+    except ImportError:
+        log.warning("AMQP disabled: install python-qpid-proton "
+                    "(pip install 'provisioning-device-client[amqp-emulator]')")
+        return None
+    return AmqpFrontEnd(engine)
 
 STATE_FILE = "emulator.json"
 DB_FILE = "dps.sqlite3"
@@ -81,11 +99,18 @@ class Emulator:
         self.service_key = key
         self.service_api = ServiceApi(self._store, self.provisioning_host_for(listener.port), key)
         mqtt = MqttFrontEnd(self.engine)
-        front_ends = [  # most specific first: a WebSocket upgrade is also an HTTP request
-            (looks_like_websocket, WebSocketFrontEnd({"mqtt": mqtt.serve})),
+        over_websockets: Dict[str, StreamHandler] = {
+            "mqtt": lambda ws, addr, chain: mqtt.serve(ws.read_exactly, ws.write, addr, chain),
+        }
+        front_ends: List[Tuple[Detector, FrontEnd]] = [  # most specific first: a WebSocket upgrade is also HTTP
+            (looks_like_websocket, WebSocketFrontEnd(over_websockets)),
             (looks_like_http, HttpFrontEnd(self.engine, self.service_api)),
             (looks_like_mqtt, mqtt),
         ]
+        amqp = _amqp_front_end(self.engine)
+        if amqp is not None:
+            over_websockets["amqpwsb10"] = lambda ws, addr, chain: amqp.serve(ws.read_some, ws.write, addr, chain)
+            front_ends.append((looks_like_amqp, amqp))
         self._extra_listeners = [TlsListener(str(server_cert), str(server_key), self.host, extra,
                                              self.max_connections, self.idle_timeout) for extra in self.extra_ports]
         for each in [listener, *self._extra_listeners]:

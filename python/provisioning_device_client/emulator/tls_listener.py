@@ -6,7 +6,7 @@ protocol level, not a handshake failure), and Python's ssl module has no verify 
 Each connection is served by its own thread (pyOpenSSL is blocking); a semaphore caps the
 number of connections and kernel socket timeouts close idle or slow peers. After the
 handshake the first bytes choose the front end: an HTTP request line goes to the HTTP front
-end; MQTT (0x10) and AMQP ("AMQP") front ends register here when they land.
+end, MQTT CONNECT (0x10) to the MQTT one, "AMQP" to the AMQP one.
 """
 
 from __future__ import annotations

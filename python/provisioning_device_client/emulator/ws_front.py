@@ -1,5 +1,6 @@
 """WebSocket front end: wss://host/$iothub/websocket with subprotocol mqtt (MQTT, any case,
-echoed as offered) carrying the MQTT session; wsproto does the framing."""
+echoed as offered) carrying the MQTT session, or AMQPWSB10 carrying AMQP 1.0; wsproto does the
+framing."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from typing import Callable, Dict, List, Tuple
 
 from cryptography import x509
+from OpenSSL import SSL
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (AcceptConnection, BytesMessage, CloseConnection, Message, Ping, RejectConnection, Request,
                             TextMessage)
@@ -16,47 +18,64 @@ from .tls_listener import TlsStream
 log = logging.getLogger("provisioning_device_client.emulator")
 
 WEBSOCKET_PATH = "/$iothub/websocket"
-# serve(read_exactly, write, addr, chain) of a byte-stream protocol, by lower-case subprotocol
-StreamHandler = Callable[[Callable[[int], bytes], Callable[[bytes], object], Tuple[str, int], List[x509.Certificate]], None]
+# serves a byte-stream protocol over the WebSocket: handler(stream, addr, chain), by lower-case subprotocol
+StreamHandler = Callable[["WebSocketStream", Tuple[str, int], List[x509.Certificate]], None]
 
 
 def looks_like_websocket(first: bytes) -> bool:
     return first.startswith(b"GET " + WEBSOCKET_PATH.encode())
 
 
-class _WebSocketStream:
+class WebSocketStream:
     """Binary messages in and out as a byte stream."""
 
     def __init__(self, stream: TlsStream, ws: WSConnection) -> None:
         self.stream, self.ws, self.buffer, self.closed = stream, ws, bytearray(), False
 
     def pump(self) -> List[object]:
-        data = self.stream.conn.recv(16 * 1024) if not self.closed else b""
+        data = b""
+        if not self.closed:
+            try:
+                data = self.stream.conn.recv(16 * 1024)
+            except SSL.Error:
+                pass  # closed, reset or timed out: the end of the stream
         self.ws.receive_data(data or None)
         if not data:
             self.closed = True
         return list(self.ws.events())
 
     def read_exactly(self, n: int) -> bytes:
+        """n bytes, or b"" once the stream ended first."""
         while len(self.buffer) < n and not self.closed:
-            for event in self.pump():
-                if isinstance(event, BytesMessage):
-                    self.buffer += event.data
-                elif isinstance(event, Ping):
-                    self.stream.write(self.ws.send(event.response()))
-                elif isinstance(event, CloseConnection):
-                    try:
-                        self.stream.write(self.ws.send(event.response()))
-                    except Exception:
-                        pass
-                    self.closed = True
-                elif isinstance(event, TextMessage):
-                    self.closed = True  # DPS streams are binary
+            self._receive()
         if len(self.buffer) < n:
             return b""
         chunk = bytes(self.buffer[:n])
         del self.buffer[:n]
         return chunk
+
+    def read_some(self) -> bytes:
+        """What arrived (at least one byte), or b"" once the stream ended."""
+        while not self.buffer and not self.closed:
+            self._receive()
+        chunk = bytes(self.buffer)
+        self.buffer.clear()
+        return chunk
+
+    def _receive(self) -> None:
+        for event in self.pump():
+            if isinstance(event, BytesMessage):
+                self.buffer += event.data
+            elif isinstance(event, Ping):
+                self.stream.write(self.ws.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                try:
+                    self.stream.write(self.ws.send(event.response()))
+                except Exception:
+                    pass
+                self.closed = True
+            elif isinstance(event, TextMessage):
+                self.closed = True  # DPS streams are binary
 
     def write(self, data: bytes) -> None:
         self.stream.write(self.ws.send(Message(data=data)))
@@ -68,7 +87,7 @@ class WebSocketFrontEnd:
 
     def __call__(self, stream: TlsStream, addr: Tuple[str, int], chain: List[x509.Certificate]) -> None:
         ws = WSConnection(ConnectionType.SERVER)
-        adapter = _WebSocketStream(stream, ws)
+        adapter = WebSocketStream(stream, ws)
         try:
             request = None
             while request is None and not adapter.closed:
@@ -83,7 +102,7 @@ class WebSocketFrontEnd:
                 return
             stream.write(ws.send(AcceptConnection(subprotocol=chosen)))
             log.info("%s: WebSocket %s", addr[0], chosen)
-            self.protocols[chosen.lower()](adapter.read_exactly, adapter.write, addr, chain)
+            self.protocols[chosen.lower()](adapter, addr, chain)
         except OSError:
             pass
         except Exception as e:  # a protocol violation from the peer: drop the connection
