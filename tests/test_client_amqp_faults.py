@@ -1,0 +1,176 @@
+"""Our C client's AMQP transports against a fault-injecting peer: the emulator's TLS listener,
+WebSocket front end and proton session plumbing with a scripted request handler (drops the
+connection, rejects deliveries, sends malformed, oversize, non-data or foreign answers, stays
+silent). What is asserted is the client's reaction."""
+
+import json
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from native_helpers import register
+from pki_helpers import key_pem, make_cert, pem
+from provisioning_device_client.emulator.amqp_front import _Session
+from provisioning_device_client.emulator.engine import Reply
+from provisioning_device_client.emulator.pki import ensure_pki
+from provisioning_device_client.emulator.tls_listener import TlsListener
+from provisioning_device_client.emulator.ws_front import WebSocketFrontEnd, looks_like_websocket
+
+proton = pytest.importorskip("proton")
+
+SCOPE = "0ne00000000"
+ASSIGNING = json.dumps({"operationId": "op-1", "status": "assigning"}).encode()
+ASSIGNED = json.dumps({"operationId": "op-1", "status": "assigned",
+                       "registrationState": {"assignedHub": "hub.example", "deviceId": "fault-dev"}}).encode()
+
+
+class ScriptedSession(_Session):
+    """Answers the n-th request with script[n]:
+    ("reply", body, retry_after)   a data-section answer with the request's correlation-id
+    ("foreign", body)              an answer with another correlation-id, then the next step
+    ("value", body)                an answer whose body is an amqp-value, not a data section
+    ("reject", status, error, retry_after)  the request delivery rejected
+    ("release",)                   the request delivery released (not processed)
+    ("close",) / ("silent",)"""
+
+    def __init__(self, peer, read_some, write, addr):
+        super().__init__(SimpleNamespace(id_scope=SCOPE), read_some, write, addr, [])
+        self.peer = peer
+
+    def on_request(self, link, delivery):
+        if not delivery.readable or delivery.partial:
+            return
+        raw = link.recv(delivery.pending)
+        link.advance()
+        link.flow(1)
+        request = proton.Message()
+        request.decode(raw)
+        self.peer.arrivals.append((time.monotonic(), dict(request.properties or {})))
+        sender = next(iter(self.senders.values()))
+        step = self.peer.next_step()
+        while step[0] == "foreign":
+            sender.send(proton.Message(body=step[1], inferred=True, correlation_id="someone-else"))
+            step = self.peer.next_step()
+        if step[0] == "close":
+            raise ConnectionResetError  # the listener drops the connection
+        if step[0] == "reject":
+            _, status, error, retry_after = step
+            self.reject(delivery, Reply(status, error, retry_after))
+            return
+        if step[0] == "release":
+            delivery.update(proton.Delivery.RELEASED)
+            delivery.settle()
+            return
+        delivery.update(proton.Delivery.ACCEPTED)
+        delivery.settle()
+        if step[0] == "reply":
+            answer = proton.Message(body=step[1], inferred=True, correlation_id=request.correlation_id)
+            if step[2]:
+                answer.properties = {"retry-after": step[2]}
+            sender.send(answer)
+        elif step[0] == "value":
+            sender.send(proton.Message(body=step[1].decode(), correlation_id=request.correlation_id))
+
+
+class ScriptedPeer:
+    def __init__(self, tmp_path, script):
+        self.script, self.arrivals = list(script), []
+        ca, cert, key = ensure_pki(tmp_path / "peer")
+        self.ca_pem = ca.read_text()
+        self.listener = TlsListener(str(cert), str(key))
+        websocket = WebSocketFrontEnd({"amqpwsb10": lambda ws, addr, chain: self.serve(ws.read_some, ws.write, addr)})
+        self.listener.add_front_end(looks_like_websocket, websocket)
+        self.listener.add_front_end(lambda first: first[:4] == b"AMQP", self.serve_tls)
+        self.listener.start()
+        self.uri = f"localhost:{self.listener.port}"
+
+    def next_step(self):
+        return self.script.pop(0) if self.script else ("silent",)
+
+    def serve_tls(self, stream, addr, chain):
+        self.serve(lambda: stream.conn.recv(16384), stream.write, addr)
+
+    def serve(self, read_some, write, addr):
+        try:
+            ScriptedSession(self, read_some, write, addr).run()
+        except Exception:
+            pass  # the scripted drop, or the client went away
+
+    def close(self):
+        self.listener.stop()
+
+
+def run(tmp_path, script, transport="amqp", timeout=None):
+    peer = ScriptedPeer(tmp_path, script)
+    cert, key = make_cert("fault-dev")
+    try:
+        out = register(peer.uri, SCOPE, transport=transport, cert=pem(cert), key=key_pem(key), trusted=peer.ca_pem,
+                       timeout=timeout, registration_id="fault-dev")
+    finally:
+        peer.close()
+    return out, peer
+
+
+both = pytest.mark.parametrize("transport", ["amqp", "amqp_ws"])
+
+
+@both
+def test_connection_dropped_mid_registration(tmp_path, transport):
+    out, _ = run(tmp_path, [("reply", ASSIGNING, "1"), ("close",)], transport)
+    assert out.result == "TRANSPORT" and out.statuses == ["CONNECTED", "ASSIGNING"]
+
+
+@both
+def test_rejected_throttled_request_is_resent_after_its_retry_after(tmp_path, transport):
+    busy = {"errorCode": 429001, "message": "Too many requests"}
+    out, peer = run(tmp_path, [("reject", 429, busy, 2), ("reply", ASSIGNING, "1"), ("reply", ASSIGNED, None)],
+                    transport)
+    assert (out.result, out.hub, out.device_id) == ("OK", "hub.example", "fault-dev")
+    (t0, first), (t1, second), (_, third) = peer.arrivals[:3]
+    assert first["iotdps-operation-type"] == second["iotdps-operation-type"] == "iotdps-register"
+    assert t1 - t0 >= 1.9  # the retry-after from the rejection's info
+    assert third == {"iotdps-operation-type": "iotdps-get-operationstatus", "iotdps-operation-id": "op-1"}
+
+
+@pytest.mark.parametrize("status, error_code, expected", [(401, 401002, "DEV_AUTH_ERROR"),
+                                                         (404, 404201, "DEV_AUTH_ERROR"),
+                                                         (400, 400209, "UNAUTHORIZED")])
+def test_rejected_request_maps_like_an_http_status(tmp_path, status, error_code, expected):
+    out, _ = run(tmp_path, [("reject", status, {"errorCode": error_code, "message": "no"}, None)])
+    assert out.result == expected
+
+
+def test_released_request_is_retried(tmp_path):
+    out, peer = run(tmp_path, [("release",), ("reply", ASSIGNING, "1"), ("reply", ASSIGNED, None)])
+    assert out.result == "OK" and len(peer.arrivals) == 3
+
+
+def test_malformed_json_answer(tmp_path):
+    out, _ = run(tmp_path, [("reply", b"{not json", None)])
+    assert out.result == "PARSING"
+
+
+def test_answer_that_is_not_a_data_section(tmp_path):
+    out, _ = run(tmp_path, [("value", ASSIGNING)])
+    assert out.result == "TRANSPORT"
+
+
+def test_oversize_answer_is_refused_without_harm(tmp_path):
+    huge = json.dumps({"operationId": "op-1", "status": "assigning", "pad": "x" * 200_000}).encode()
+    out, _ = run(tmp_path, [("reply", huge, "1")])
+    assert out.result == "PARSING"
+
+
+def test_answer_for_another_correlation_id_is_ignored(tmp_path):
+    disabled = json.dumps({"operationId": "x", "status": "disabled"}).encode()
+    out, _ = run(tmp_path, [("foreign", disabled), ("reply", ASSIGNING, "1"), ("foreign", disabled),
+                            ("reply", ASSIGNED, None)])
+    assert out.result == "OK"
+
+
+@both
+def test_no_answer_times_out(tmp_path, transport):
+    start = time.monotonic()
+    out, _ = run(tmp_path, [("silent",)], transport, timeout=3)
+    assert out.result == "TIMEOUT" and time.monotonic() - start < 15
