@@ -74,8 +74,8 @@ class ProvisioningDeviceClient:
     @classmethod
     def create_from_x509_certificate(cls: Type[C], provisioning_host: str, registration_id: str, id_scope: str,
                                      x509: X509, **kwargs: Any) -> C:
-        """kwargs: transport ("http", "mqtt", "mqtt_ws"), server_verification_cert (PEM str), proxy_options,
-        timeout (s)."""
+        """kwargs: transport ("http", "mqtt", "mqtt_ws", "amqp", "amqp_ws"), server_verification_cert
+        (PEM str), proxy_options, timeout (s)."""
         if not registration_id:
             raise ValueError("registration_id is required")
         cert, key = x509._pem_pair()
