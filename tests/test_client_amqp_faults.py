@@ -37,6 +37,7 @@ class ScriptedSession(_Session):
     def __init__(self, peer, read_some, write, addr):
         super().__init__(SimpleNamespace(id_scope=SCOPE), read_some, write, addr, [])
         self.peer = peer
+        self.transport.require_auth(peer.require_sasl)
 
     def on_request(self, link, delivery):
         if not delivery.readable or delivery.partial:
@@ -74,8 +75,8 @@ class ScriptedSession(_Session):
 
 
 class ScriptedPeer:
-    def __init__(self, tmp_path, script):
-        self.script, self.arrivals = list(script), []
+    def __init__(self, tmp_path, script, require_sasl=False):
+        self.script, self.arrivals, self.require_sasl, self.headers = list(script), [], require_sasl, []
         ca, cert, key = ensure_pki(tmp_path / "peer")
         self.ca_pem = ca.read_text()
         self.listener = TlsListener(str(cert), str(key))
@@ -92,8 +93,15 @@ class ScriptedPeer:
         self.serve(lambda: stream.conn.recv(16384), stream.write, addr)
 
     def serve(self, read_some, write, addr):
+        first = read_some()
+        self.headers.append(first[:8])
+        if self.require_sasl and first.startswith(b"AMQP\x00"):
+            # AMQP 1.0 section 2.2: a server answers an unsupported header with the one it speaks
+            write(b"AMQP\x03\x01\x00\x00")
+            return
+        pending = [first]
         try:
-            ScriptedSession(self, read_some, write, addr).run()
+            ScriptedSession(self, lambda: pending.pop() if pending else read_some(), write, addr).run()
         except Exception:
             pass  # the scripted drop, or the client went away
 
@@ -101,8 +109,8 @@ class ScriptedPeer:
         self.listener.stop()
 
 
-def run(tmp_path, script, transport="amqp", timeout=None):
-    peer = ScriptedPeer(tmp_path, script)
+def run(tmp_path, script, transport="amqp", timeout=None, require_sasl=False):
+    peer = ScriptedPeer(tmp_path, script, require_sasl)
     cert, key = make_cert("fault-dev")
     try:
         out = register(peer.uri, SCOPE, transport=transport, cert=pem(cert), key=key_pem(key), trusted=peer.ca_pem,
@@ -174,3 +182,11 @@ def test_no_answer_times_out(tmp_path, transport):
     start = time.monotonic()
     out, _ = run(tmp_path, [("silent",)], transport, timeout=3)
     assert out.result == "TIMEOUT" and time.monotonic() - start < 15
+
+
+@both
+def test_server_that_requires_sasl_gets_a_sasl_connection(tmp_path, transport):
+    out, peer = run(tmp_path, [("reply", ASSIGNING, "1"), ("reply", ASSIGNED, None)], transport, require_sasl=True)
+    assert out.result == "OK"
+    # plain AMQP first (as the Azure C SDK), then SASL once the server answered with its header
+    assert peer.headers == [b"AMQP\x00\x01\x00\x00", b"AMQP\x03\x01\x00\x00"]

@@ -18,11 +18,11 @@ pytest.importorskip("proton")
 PEER = pathlib.Path(__file__).with_name("interop") / "proton_register.py"
 
 
-def proton_peer(emu, registration_id, tmp_path, cert=None):
+def proton_peer(emu, registration_id, tmp_path, cert=None, scope=None):
     cert, key = cert or make_cert(registration_id)
     (tmp_path / "cert.pem").write_text(pem(cert))
     (tmp_path / "key.pem").write_text(key_pem(key))
-    r = subprocess.run([sys.executable, str(PEER), emu.provisioning_host, emu.id_scope, registration_id,
+    r = subprocess.run([sys.executable, str(PEER), emu.provisioning_host, scope or emu.id_scope, registration_id,
                         str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"), str(emu.ca_cert_path)],
                        capture_output=True, text=True, timeout=120)
     print(r.stdout)
@@ -46,6 +46,13 @@ def test_proton_peer_registers(emulator, tmp_path):
 
 def test_proton_peer_unknown_device_is_rejected(emulator, tmp_path):
     rc, lines = proton_peer(emulator, "proton-nobody", tmp_path)
+    assert rc == 1 and lines[-1] == {"error": "rejected"}
+
+
+def test_proton_peer_wrong_scope_is_rejected(emulator, tmp_path):
+    cert = make_cert("proton-peer-2")
+    emulator.service.enroll_individual("proton-peer-2", pem(cert[0]))
+    rc, lines = proton_peer(emulator, "proton-peer-2", tmp_path, cert, scope="0ne00000000")
     assert rc == 1 and lines[-1] == {"error": "rejected"}
 
 

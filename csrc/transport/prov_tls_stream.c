@@ -127,8 +127,11 @@ ssize_t prov_tls_stream_recv(prov_tls_stream* s, void* buffer, size_t size, char
         return 0;
     }
     if (rc != CURLE_OK || got == 0) {
-        snprintf(error, error_size, rc == CURLE_OK ? "connection closed by the service" : "receive: %s",
-                 curl_easy_strerror(rc));
+        if (rc == CURLE_OK) {
+            snprintf(error, error_size, "connection closed by the service");
+        } else {
+            snprintf(error, error_size, "receive: %s", curl_easy_strerror(rc));
+        }
         s->state = PROV_STREAM_FAILED;
         return -1;
     }

@@ -1,7 +1,9 @@
 /* AMQP and AMQP-over-WebSockets transports on Qpid Proton-C (dps-protocol.md section 3).
  *
  *   connection  container "prov_connection", hostname = the DPS host, no SASL layer (X.509:
- *               the TLS client certificate authenticates, as with the Azure C SDK)
+ *               the TLS client certificate authenticates, as with the Azure C SDK); a server
+ *               that answers with the SASL header gets a second connection with SASL
+ *               (ANONYMOUS, or EXTERNAL)
  *   links       receiver "recv_link"   source amqps://{host}/{scope}/registrations/{id}
  *               sender   "sender_link" target amqps://{host}/{scope}/registrations/{id}
  *               both with the attach property com.microsoft:api-version
@@ -36,6 +38,7 @@
 #include <proton/event.h>
 #include <proton/link.h>
 #include <proton/message.h>
+#include <proton/sasl.h>
 #include <proton/session.h>
 #include <proton/terminus.h>
 #include <proton/transport.h>
@@ -89,6 +92,8 @@ typedef struct amqp_transport {
     byte_buffer out;       /* bytes for the stream (framed for WebSockets) */
 
     int driver_ready;
+    int use_sasl;          /* the server asked for SASL: connect again with it */
+    int header_seen;       /* the server's protocol header was checked */
     pn_connection_driver_t driver;
     pn_link_t* sender;
     pn_link_t* receiver;
@@ -140,11 +145,12 @@ static void buffer_free(byte_buffer* b)
     memset(b, 0, sizeof(*b));
 }
 
-static void fail(amqp_transport* t, const char* fmt, const char* detail)
+/* The first failure wins; reason must hold no secrets. */
+static void fail(amqp_transport* t, const char* reason)
 {
     if (t->phase != AMQP_FAILED) {
         t->phase = AMQP_FAILED;
-        snprintf(t->error, sizeof(t->error), fmt, detail ? detail : "");
+        snprintf(t->error, sizeof(t->error), "%s", reason);
     }
 }
 
@@ -158,7 +164,7 @@ static void fail_with_condition(amqp_transport* t, const char* what, pn_conditio
     } else {
         snprintf(reason, sizeof(reason), "%s", what);
     }
-    fail(t, "%s", reason);
+    fail(t, reason);
 }
 
 static int put_symbol_string(pn_data_t* map, const char* key, const char* value)
@@ -191,6 +197,9 @@ static int open_amqp(amqp_transport* t)
     }
     t->driver_ready = 1;
     pn_transport_set_max_frame(t->driver.transport, MAX_FRAME_SIZE);
+    if (t->use_sasl) {
+        pn_sasl_allowed_mechs(pn_sasl(t->driver.transport), "EXTERNAL ANONYMOUS");
+    }
     pn_connection_t* c = t->driver.connection;
     pn_connection_set_container(c, "prov_connection");
     pn_connection_set_hostname(c, t->host);
@@ -231,7 +240,7 @@ static void on_stream_open(amqp_transport* t)
 {
     if (!t->websockets) {
         if (open_amqp(t) != 0) {
-            fail(t, "AMQP set-up failed%s", "");
+            fail(t, "AMQP set-up failed");
             return;
         }
         t->phase = AMQP_OPEN;
@@ -241,7 +250,7 @@ static void on_stream_open(amqp_transport* t)
     int n = prov_ws_handshake_request(request, sizeof(request), t->host, t->config.port ? t->config.port : WEBSOCKET_PORT,
                                       WEBSOCKET_PATH, WEBSOCKET_PROTOCOL, t->ws_key);
     if (n < 0 || buffer_append(&t->out, request, (size_t)n) != 0) {
-        fail(t, "WebSocket upgrade request failed%s", "");
+        fail(t, "WebSocket upgrade request failed");
         return;
     }
     t->phase = AMQP_UPGRADING;
@@ -303,7 +312,7 @@ static void answer(amqp_transport* t, int status, const char* body, size_t size,
         t->answer.body = malloc(size + 1);
         if (t->answer.body == NULL) {
             t->answered = 0;
-            fail(t, "out of memory%s", "");
+            fail(t, "out of memory");
             return;
         }
         memcpy(t->answer.body, body, size);
@@ -335,7 +344,7 @@ static void on_message(amqp_transport* t, pn_delivery_t* d)
     char* bytes = oversize ? NULL : malloc(pending ? pending : 1);
     pn_message_t* m = pn_message();
     if ((!oversize && bytes == NULL) || m == NULL) {
-        fail(t, "out of memory%s", "");
+        fail(t, "out of memory");
         free(bytes);
         pn_message_free(m);
         return;
@@ -350,14 +359,14 @@ static void on_message(amqp_transport* t, pn_delivery_t* d)
     } else if (oversize) {
         answer(t, 200, NULL, 0, 1);
     } else if (!decoded) {
-        fail(t, "undecodable AMQP message from the service%s", "");
+        fail(t, "undecodable AMQP message from the service");
     } else if (!correlation_matches(t, m)) {
         pdc_log(PDC_LOG_INFO, "AMQP: message for another request ignored");
     } else {
         pn_data_t* body = pn_message_body(m);
         pn_data_rewind(body);
         if (!pn_message_is_inferred(m) || !pn_data_next(body) || pn_data_type(body) != PN_BINARY) {
-            fail(t, "the service's answer is not a data section%s", "");
+            fail(t, "the service's answer is not a data section");
         } else {
             pn_bytes_t json = pn_data_get_binary(body);
             read_retry_after(pn_message_properties(m), t->answer.retry_after);
@@ -414,6 +423,8 @@ static void on_outcome(amqp_transport* t, pn_delivery_t* d)
 
 /* ---- the engine -------------------------------------------------------------------------- */
 
+static void reconnect_with_sasl(amqp_transport* t);
+
 static void send_unsent(amqp_transport* t)
 {
     if (t->unsent == NULL || pn_link_credit(t->sender) <= 0) {
@@ -423,7 +434,7 @@ static void send_unsent(amqp_transport* t)
     int n = snprintf(tag, sizeof(tag), "%lu", t->next_tag++);
     t->delivery = pn_delivery(t->sender, pn_dtag(tag, (size_t)n));
     if (pn_message_send(t->unsent, t->sender, NULL) < 0) {
-        fail(t, "AMQP: the request could not be encoded%s", "");
+        fail(t, "AMQP: the request could not be encoded");
     }
     pn_message_free(t->unsent);
     t->unsent = NULL;
@@ -461,7 +472,7 @@ static void on_event(amqp_transport* t, pn_event_t* e)
         fail_with_condition(t, "AMQP protocol error", pn_transport_condition(pn_event_transport(e)));
         break;
     case PN_TRANSPORT_CLOSED:
-        fail(t, "the AMQP connection closed%s", "");
+        fail(t, "the AMQP connection closed");
         break;
     default:
         break;
@@ -479,27 +490,27 @@ static void unwrap_frames(amqp_transport* t)
             return;
         }
         if (rc < 0) {
-            fail(t, "%s", reason);
+            fail(t, reason);
             return;
         }
         const unsigned char* payload = t->in.data + f.header_size;
         if (f.opcode == PROV_WS_BINARY || f.opcode == PROV_WS_CONTINUATION) {
             if (buffer_append(&t->amqp_in, payload, f.payload_size) != 0) {
-                fail(t, "out of memory%s", "");
+                fail(t, "out of memory");
                 return;
             }
         } else if (f.opcode == PROV_WS_PING) {
             unsigned char pong[125 + PROV_WS_MAX_HEADER];
             size_t n = prov_ws_frame(pong, PROV_WS_PONG, payload, f.payload_size);
             if (n == 0 || buffer_append(&t->out, pong, n) != 0) {
-                fail(t, "WebSocket pong failed%s", "");
+                fail(t, "WebSocket pong failed");
                 return;
             }
         } else if (f.opcode == PROV_WS_CLOSE) {
-            fail(t, "the service closed the WebSocket%s", "");
+            fail(t, "the service closed the WebSocket");
             return;
         } else if (f.opcode == PROV_WS_TEXT) {
-            fail(t, "text WebSocket frame on a binary stream%s", "");
+            fail(t, "text WebSocket frame on a binary stream");
             return;
         }
         buffer_consume(&t->in, f.header_size + f.payload_size);
@@ -541,7 +552,7 @@ static int drain_proton(amqp_transport* t)
         rc = buffer_append(&t->out, pending.start, pending.size);
     }
     if (rc != 0) {
-        fail(t, "out of memory%s", "");
+        fail(t, "out of memory");
         return 0;
     }
     pn_connection_driver_write_done(&t->driver, pending.size);
@@ -569,7 +580,7 @@ static int pump_once(amqp_transport* t)
             return 0;
         }
         if (n > 0 && buffer_append(&t->in, chunk, (size_t)n) != 0) {
-            fail(t, "out of memory%s", "");
+            fail(t, "out of memory");
             return 0;
         }
         moved |= n > 0;
@@ -579,7 +590,7 @@ static int pump_once(amqp_transport* t)
         long used = prov_ws_handshake_response((const char*)t->in.data, t->in.size, t->ws_key, WEBSOCKET_PROTOCOL,
                                                reason, sizeof(reason));
         if (used < 0) {
-            fail(t, "%s", reason);
+            fail(t, reason);
             return 0;
         }
         if (used == 0) {
@@ -587,7 +598,7 @@ static int pump_once(amqp_transport* t)
         }
         buffer_consume(&t->in, (size_t)used);
         if (open_amqp(t) != 0) {
-            fail(t, "AMQP set-up failed%s", "");
+            fail(t, "AMQP set-up failed");
             return 0;
         }
         t->phase = AMQP_OPEN;
@@ -596,12 +607,19 @@ static int pump_once(amqp_transport* t)
     if (t->phase != AMQP_OPEN) {
         return moved;
     }
+    byte_buffer* amqp_bytes = t->websockets ? &t->amqp_in : &t->in;
     if (t->websockets) {
         unwrap_frames(t);
-        moved |= feed_proton(t, &t->amqp_in);
-    } else {
-        moved |= feed_proton(t, &t->in);
     }
+    if (!t->header_seen && amqp_bytes->size >= 5) {
+        t->header_seen = 1;
+        if (!t->use_sasl && memcmp(amqp_bytes->data, "AMQP\x03", 5) == 0) {
+            pdc_log(PDC_LOG_INFO, "AMQP: the service wants SASL; connecting again with it");
+            reconnect_with_sasl(t);
+            return 0;
+        }
+    }
+    moved |= feed_proton(t, amqp_bytes);
     pn_transport_tick(t->driver.transport, (int64_t)pdc_monotonic_ms());  /* idle timeouts, heartbeats */
     pn_event_t* e;
     while (t->phase == AMQP_OPEN && (e = pn_connection_driver_next_event(&t->driver)) != NULL) {
@@ -658,6 +676,20 @@ static void reset_connection(amqp_transport* t)
     t->phase = AMQP_IDLE;
     t->error[0] = '\0';
     t->active = 0;
+    t->header_seen = 0;
+}
+
+/* The server answered our plain AMQP header with the SASL one: connect again, with SASL,
+ * keeping the request that was waiting. */
+static void reconnect_with_sasl(amqp_transport* t)
+{
+    pn_message_t* request = t->unsent;
+    t->unsent = NULL;
+    reset_connection(t);
+    t->use_sasl = 1;
+    t->unsent = request;
+    t->active = 1;
+    start_connection(t);
 }
 
 static void amqp_destroy(void* handle)
@@ -818,7 +850,7 @@ static prov_transfer_state amqp_do_work(void* handle, prov_response* response)
         return PROV_TRANSFER_DONE;
     }
     if (t->phase != AMQP_FAILED && pdc_monotonic_ms() - t->started_ms > OPERATION_TIMEOUT_MS) {
-        fail(t, "no answer from the service in %s", "30 s");
+        fail(t, "no answer from the service in 30 s");
     }
     if (t->phase == AMQP_FAILED) {
         t->active = 0;

@@ -94,7 +94,8 @@ def client_costs(info, devices, n):
     results = {}
     host, port, scope, ca = "localhost", 8883, info["idScope"], info["caCertificate"]
     plans = [("ours", "mqtt", OURS, port), ("azure-iot-device", "mqtt", THEIRS, port),
-             ("ours", "http", OURS, info["port"]), ("ours-c", "mqtt", None, port)]
+             ("ours", "http", OURS, info["port"]), ("ours", "amqp", OURS, 5671), ("ours-c", "mqtt", None, port),
+             ("ours-c", "amqp", None, 5671)]
     names = sorted(os.listdir(devices))
     for index, (who, transport, python, p) in enumerate(plans):
         runs = []
@@ -242,7 +243,7 @@ def main():
     proc, info = start_emulator(state, "--standard-ports", "--retry-after", "2")
     try:
         progress("creating devices")
-        devices = make_devices(state, work, "cost", 4 * args.registrations + 1)
+        devices = make_devices(state, work, "cost", 6 * args.registrations + 1)
         results["clients"] = client_costs(info, devices, args.registrations)
         progress("heap peak of one registration (valgrind massif)")
         results["heap"] = heap_peak(info, devices)

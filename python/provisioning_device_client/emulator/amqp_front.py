@@ -27,7 +27,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from cryptography import x509
 from OpenSSL import SSL
-from proton import Collector, Condition, Connection, Delivery, Endpoint, Event, Link, Message, Transport, symbol
+from proton import (Collector, Condition, Connection, Delivery, Endpoint, Event, Link, Message, ProtonException,
+                    Transport, symbol)
 
 from .engine import Engine, Reply, error_body
 from .tls_listener import TlsStream
@@ -73,6 +74,8 @@ class AmqpFrontEnd:
             _Session(self.engine, read_some, write, addr, chain).run()
         except OSError:
             pass
+        except ProtonException as e:  # the peer broke the protocol: drop the connection
+            log.info("%s: AMQP: %s", addr[0], e)
 
 
 class _Session:
@@ -152,11 +155,11 @@ class _Session:
         target = parse_address(address)
         link.source.copy(link.remote_source)
         link.target.copy(link.remote_target)
-        if target is None or target[0].lower() != self.engine.id_scope.lower():
-            link.open()
-            link.close_with(Condition("amqp:not-found", f"no registration link at {address!r}"))
-            return
         link.open()
+        if target is None:  # a wrong scope is the engine's to answer, per request
+            link.condition = Condition("amqp:not-found", f"no registration at {str(address)[:200]!r}")
+            link.close()
+            return
         if link.is_sender:
             self.senders[target] = link
         else:
@@ -165,7 +168,8 @@ class _Session:
 
     def on_request(self, link: Link, delivery: Delivery) -> None:
         if delivery.pending > MAX_MESSAGE_BYTES:
-            link.close_with(Condition("amqp:link:message-size-exceeded", "request too large"))
+            link.condition = Condition("amqp:link:message-size-exceeded", "request too large")
+            link.close()
             return
         if not delivery.readable or delivery.partial:
             return
@@ -184,9 +188,9 @@ class _Session:
         operation = str(properties.get("iotdps-operation-type", ""))
         scope, registration_id = target
         if operation == REGISTER:
-            body = message.body
-            raw_body = body if isinstance(body, (bytes, memoryview)) else (body or "").encode() if isinstance(body, str) else b""
-            reply = self.engine.register(scope, registration_id, bytes(raw_body), self.chain)
+            body = message.body  # a data section (bytes); tolerate an amqp-value string or nothing
+            raw_body = body.encode() if isinstance(body, str) else bytes(body) if isinstance(body, (bytes, memoryview)) else b""
+            reply = self.engine.register(scope, registration_id, raw_body, self.chain)
         elif operation == STATUS:
             reply = self.engine.operation_status(scope, registration_id,
                                                  str(properties.get("iotdps-operation-id", "")), self.chain)
