@@ -1,6 +1,6 @@
 """Benchmarks, side by side on this machine (a benchmark: it reports, it asserts nothing).
 
-  .venv/bin/python tools/bench/run_all.py [--registrations 10] [--fleet 1000] [--concurrency 100]
+  .venv/bin/python tools/bench/run_all.py [--registrations 10] [--fleet 1000] [--concurrency 200]
 
 Writes build/bench/results.json and build/bench/results.md. Needs the project venv and the
 azure-iot-device venv (tools/bootstrap makes both) and root (azure-iot-device dials port 8883).
@@ -233,7 +233,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--registrations", type=int, default=10)
     ap.add_argument("--fleet", type=int, default=1000)
-    ap.add_argument("--concurrency", type=int, default=100)
+    ap.add_argument("--concurrency", type=int, default=200)
     args = ap.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="pdc-bench-"))
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
