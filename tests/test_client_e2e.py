@@ -102,16 +102,18 @@ def test_throttled_polls_are_retried_until_assigned(transport):
         assert out.result == "OK" and out.statuses.count("ASSIGNING") >= 5
 
 
-def test_connection_refused_is_a_transport_error():
+@each_transport
+def test_connection_refused_is_a_transport_error(transport):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens once closed
     cert, key = make_cert("refused-e2e")
-    out = register(f"127.0.0.1:{port}", "0ne00000000", cert=pem(cert), key=key_pem(key))
+    out = register(f"127.0.0.1:{port}", "0ne00000000", transport=transport, cert=pem(cert), key=key_pem(key))
     assert out.result == "TRANSPORT"
 
 
-def test_silent_server_times_out():
+@each_transport
+def test_silent_server_times_out(transport):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -119,8 +121,8 @@ def test_silent_server_times_out():
     threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
     cert, key = make_cert("silent-e2e")
     start = time.monotonic()
-    out = register(f"127.0.0.1:{server.getsockname()[1]}", "0ne00000000", cert=pem(cert), key=key_pem(key),
-                   timeout=2)
+    out = register(f"127.0.0.1:{server.getsockname()[1]}", "0ne00000000", transport=transport, cert=pem(cert),
+                   key=key_pem(key), timeout=2)
     assert out.result == "TIMEOUT" and 1.9 < time.monotonic() - start < 10
     server.close()
 
