@@ -11,7 +11,7 @@ import pytest
 
 from native_helpers import register
 from pki_helpers import key_pem, make_cert, pem
-from provisioning_device_client.emulator.amqp_front import _Session
+from provisioning_device_client.emulator.amqp_front import AmqpSession
 from provisioning_device_client.emulator.engine import Reply
 from provisioning_device_client.emulator.pki import ensure_pki
 from provisioning_device_client.emulator.tls_listener import TlsListener
@@ -25,7 +25,7 @@ ASSIGNED = json.dumps({"operationId": "op-1", "status": "assigned",
                        "registrationState": {"assignedHub": "hub.example", "deviceId": "fault-dev"}}).encode()
 
 
-class ScriptedSession(_Session):
+class ScriptedSession(AmqpSession):
     """Answers the n-th request with script[n]:
     ("reply", body, retry_after)   a data-section answer with the request's correlation-id
     ("foreign", body)              an answer with another correlation-id, then the next step

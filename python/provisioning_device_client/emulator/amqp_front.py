@@ -57,6 +57,13 @@ def parse_address(address: Optional[str]) -> Optional[Tuple[str, str]]:
     return parts[-3], urllib.parse.unquote(parts[-1])
 
 
+def _body_bytes(body: Any) -> bytes:
+    """A data section (bytes); an amqp-value string or no body are tolerated."""
+    if isinstance(body, str):
+        return body.encode()
+    return bytes(body) if isinstance(body, (bytes, memoryview)) else b""
+
+
 class AmqpFrontEnd:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -71,14 +78,16 @@ class AmqpFrontEnd:
 
     def serve(self, read_some: ReadSome, write: Write, addr: Tuple[str, int], chain: List[x509.Certificate]) -> None:
         try:
-            _Session(self.engine, read_some, write, addr, chain).run()
+            AmqpSession(self.engine, read_some, write, addr, chain).run()
         except OSError:
             pass
         except ProtonException as e:  # the peer broke the protocol: drop the connection
             log.info("%s: AMQP: %s", addr[0], e)
 
 
-class _Session:
+class AmqpSession:
+    """One AMQP connection: proton's server engine fed from read_some, answering through write."""
+
     def __init__(self, engine: Engine, read_some: ReadSome, write: Write, addr: Tuple[str, int],
                  chain: List[x509.Certificate]) -> None:
         self.engine, self.read_some, self.write, self.addr, self.chain = engine, read_some, write, addr, chain
@@ -188,14 +197,13 @@ class _Session:
         operation = str(properties.get("iotdps-operation-type", ""))
         scope, registration_id = target
         if operation == REGISTER:
-            body = message.body  # a data section (bytes); tolerate an amqp-value string or nothing
-            raw_body = body.encode() if isinstance(body, str) else bytes(body) if isinstance(body, (bytes, memoryview)) else b""
-            reply = self.engine.register(scope, registration_id, raw_body, self.chain)
+            reply = self.engine.register(scope, registration_id, _body_bytes(message.body), self.chain)
         elif operation == STATUS:
             reply = self.engine.operation_status(scope, registration_id,
                                                  str(properties.get("iotdps-operation-id", "")), self.chain)
         else:
-            self.reject(delivery, Reply(400, error_body(400004, f"unknown operation {operation[:64]!r}", time.time())))
+            unknown = error_body(400004, f"unknown operation {operation[:64]!r}", time.time())
+            self.reject(delivery, Reply(400, unknown))
             return
         log.info("%s: AMQP %s %s -> %d", self.addr[0], operation, registration_id, reply.status)
         if reply.status >= 400:
@@ -217,7 +225,8 @@ class _Session:
         info = {}
         if reply.retry_after is not None:
             info = {symbol("retry-after"): str(reply.retry_after), symbol("Retry-After"): str(reply.retry_after)}
-        name = _CONDITIONS.get(reply.status, "amqp:internal-error" if reply.status >= 500 else "amqp:precondition-failed")
+        fallback = "amqp:internal-error" if reply.status >= 500 else "amqp:precondition-failed"
+        name = _CONDITIONS.get(reply.status, fallback)
         delivery.local.condition = Condition(name, json.dumps(reply.body), info or None)
         delivery.update(Delivery.REJECTED)
         delivery.settle()

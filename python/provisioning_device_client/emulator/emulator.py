@@ -15,7 +15,7 @@ import pathlib
 import secrets
 import tempfile
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from .client import ServiceClient
 from .engine import Allocator, Engine
@@ -27,6 +27,9 @@ from .store import Store
 from .tls_listener import Detector, FrontEnd, TlsListener
 from .ws_front import StreamHandler, WebSocketFrontEnd, looks_like_websocket
 
+if TYPE_CHECKING:
+    from .amqp_front import AmqpFrontEnd
+
 log = logging.getLogger("provisioning_device_client.emulator")
 
 
@@ -34,7 +37,7 @@ def looks_like_amqp(first: bytes) -> bool:
     return first[:4] == b"AMQP"  # the AMQP 1.0 header, plain (0) or SASL (3)
 
 
-def _amqp_front_end(engine: Engine) -> Optional[Any]:
+def _amqp_front_end(engine: Engine) -> Optional["AmqpFrontEnd"]:
     """The AMQP front end, or None without python-qpid-proton (an optional extra)."""
     try:
         from .amqp_front import AmqpFrontEnd
