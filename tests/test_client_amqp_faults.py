@@ -32,12 +32,20 @@ class ScriptedSession(AmqpSession):
     ("value", body)                an answer whose body is an amqp-value, not a data section
     ("reject", status, error, retry_after)  the request delivery rejected
     ("release",)                   the request delivery released (not processed)
+    ("reply_and_hang_up", body, retry_after)  answer, then close the connection
     ("close",) / ("silent",)"""
 
     def __init__(self, peer, read_some, write, addr):
         super().__init__(SimpleNamespace(id_scope=SCOPE), read_some, write, addr, [])
         self.peer = peer
+        self.hang_up = False
         self.transport.require_auth(peer.require_sasl)
+
+    def flush(self):
+        super().flush()
+        if self.hang_up:  # a while after the answer went out, while the client waits to poll
+            time.sleep(0.3)
+            raise ConnectionResetError
 
     def on_request(self, link, delivery):
         if not delivery.readable or delivery.partial:
@@ -65,7 +73,8 @@ class ScriptedSession(AmqpSession):
             return
         delivery.update(proton.Delivery.ACCEPTED)
         delivery.settle()
-        if step[0] == "reply":
+        if step[0] in ("reply", "reply_and_hang_up"):
+            self.hang_up = step[0] == "reply_and_hang_up"
             answer = proton.Message(body=step[1], inferred=True, correlation_id=request.correlation_id)
             if step[2]:
                 answer.properties = {"retry-after": step[2]}
@@ -190,3 +199,9 @@ def test_server_that_requires_sasl_gets_a_sasl_connection(tmp_path, transport):
     assert out.result == "OK"
     # plain AMQP first (as the Azure C SDK), then SASL once the server answered with its header
     assert peer.headers == [b"AMQP\x00\x01\x00\x00", b"AMQP\x03\x01\x00\x00"]
+
+
+@both
+def test_connection_closed_between_requests_is_reopened(tmp_path, transport):
+    out, peer = run(tmp_path, [("reply_and_hang_up", ASSIGNING, "1"), ("reply", ASSIGNED, None)], transport)
+    assert out.result == "OK" and len(peer.headers) == 2  # the poll went out on a new connection

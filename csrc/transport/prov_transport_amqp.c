@@ -795,6 +795,9 @@ static int amqp_send(void* handle, const prov_request* r, char* error, size_t er
         snprintf(error, error_size, "a request is already in flight");
         return -1;
     }
+    if (t->phase == AMQP_OPEN) {
+        pump_once(t);  /* notice a close the service sent while we waited between requests */
+    }
     if (t->phase == AMQP_FAILED) {
         reset_connection(t);  /* a new attempt gets a new connection */
     }
