@@ -27,7 +27,8 @@ ASSIGNED = json.dumps({"operationId": "op-1", "status": "assigned",
 
 class ScriptedSession(AmqpSession):
     """Answers the n-th request with script[n]:
-    ("reply", body, retry_after)   a data-section answer with the request's correlation-id
+    ("reply", body, retry_after[, key])  a data-section answer with the request's correlation-id,
+                                   the retry-after under key (default "retry-after")
     ("foreign", body)              an answer with another correlation-id, then the next step
     ("value", body)                an answer whose body is an amqp-value, not a data section
     ("reject", status, error, retry_after)  the request delivery rejected
@@ -77,7 +78,7 @@ class ScriptedSession(AmqpSession):
             self.hang_up = step[0] == "reply_and_hang_up"
             answer = proton.Message(body=step[1], inferred=True, correlation_id=request.correlation_id)
             if step[2]:
-                answer.properties = {"retry-after": step[2]}
+                answer.properties = {step[3] if len(step) > 3 else "retry-after": step[2]}
             sender.send(answer)
         elif step[0] == "value":
             sender.send(proton.Message(body=step[1].decode(), correlation_id=request.correlation_id))
@@ -205,3 +206,11 @@ def test_server_that_requires_sasl_gets_a_sasl_connection(tmp_path, transport):
 def test_connection_closed_between_requests_is_reopened(tmp_path, transport):
     out, peer = run(tmp_path, [("reply_and_hang_up", ASSIGNING, "1"), ("reply", ASSIGNED, None)], transport)
     assert out.result == "OK" and len(peer.headers) == 2  # the poll went out on a new connection
+
+
+@pytest.mark.parametrize("key, value", [("Retry-After", 1), ("retry-after", "1")])
+def test_retry_after_under_either_key_and_type_is_honoured(tmp_path, key, value):
+    out, peer = run(tmp_path, [("reply", ASSIGNING, value, key), ("reply", ASSIGNED, None)])
+    assert out.result == "OK"
+    (t0, _), (t1, _) = peer.arrivals[:2]
+    assert 0.9 <= t1 - t0 < 1.8  # 1 s as announced, not the 2 s default

@@ -10,9 +10,10 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from pki_helpers import key_pem, make_cert, pem
-from provisioning_device_client.emulator.amqp_front import parse_address
+from provisioning_device_client.emulator.amqp_front import AmqpFrontEnd, parse_address
 
 pytest.importorskip("proton")
 PEER = pathlib.Path(__file__).with_name("interop") / "proton_register.py"
@@ -89,3 +90,18 @@ def test_malformed_amqp_closes_the_connection(emulator, garbage):
     with _tls(emulator) as s:
         s.sendall(b"AMQP\x00\x01\x00\x00")
         assert s.recv(8) == b"AMQP\x00\x01\x00\x00"
+
+
+HEADER = b"AMQP\x00\x01\x00\x00"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=6), st.booleans())
+def test_front_end_survives_garbage_after_the_header(chunks, sasl):
+    """Random bytes after a protocol header: the session answers or closes, never raises."""
+    header = b"AMQP\x03\x01\x00\x00" if sasl else HEADER
+    incoming = [header, *chunks]
+    written = []
+    front = AmqpFrontEnd(engine=None)  # type: ignore[arg-type]  # no request can get through garbage
+    front.serve(lambda: incoming.pop(0) if incoming else b"", written.append, ("fuzz", 0), [])
+    assert b"".join(written)[:4] in (b"AMQP", b"")
