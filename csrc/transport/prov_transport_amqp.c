@@ -479,10 +479,11 @@ static void on_event(amqp_transport* t, pn_event_t* e)
     }
 }
 
-/* WebSocket frames in t->in -> AMQP bytes in t->amqp_in (answers pings, stops at close). */
+/* WebSocket frames in t->in -> AMQP bytes in t->amqp_in (answers pings, stops at close), as
+ * long as proton keeps up: the unread bytes stay bounded. */
 static void unwrap_frames(amqp_transport* t)
 {
-    for (;;) {
+    while (t->amqp_in.size < MAX_BUFFERED) {
         prov_ws_frame_info f;
         char reason[128];
         int rc = prov_ws_parse(t->in.data, t->in.size, MAX_MESSAGE_SIZE, &f, reason, sizeof(reason));
