@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -65,20 +66,29 @@ def progress(message):
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+def children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(cmd, limit=120):
     """Run one process under GNU time; (wall s, user+sys s, peak RSS KiB, exit status).
-    Not os.wait4: a child forked from this process counts this process's pages as its own
-    until it execs, so its ru_maxrss would read at least our own size."""
+    Peak RSS from GNU time, not os.wait4: a child forked from this process counts this
+    process's pages as its own until it execs, so its ru_maxrss would read at least our own
+    size. CPU from our reaped children's rusage (microseconds; GNU time prints 10 ms steps,
+    too coarse for processes that use a few ticks); it includes GNU time's own ~1 ms."""
     out = tempfile.NamedTemporaryFile(prefix="pdc-bench-time-", delete=False)
     out.close()
     try:
-        r = subprocess.run(["/usr/bin/time", "-q", "-o", out.name, "-f", "%e %U %S %M", *cmd], stdin=subprocess.DEVNULL,
+        cpu_before = children_cpu_s()
+        r = subprocess.run(["/usr/bin/time", "-q", "-o", out.name, "-f", "%e %M", *cmd], stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=limit)
+        cpu = children_cpu_s() - cpu_before
         status = r.returncode
         if status != 0:
             progress(f"{' '.join(cmd[:3])} failed: {r.stderr.decode(errors='replace')[-300:]}")
-        wall, user, system, rss = pathlib.Path(out.name).read_text().split()[-4:]
-        return float(wall), float(user) + float(system), int(rss), status
+        wall, rss = pathlib.Path(out.name).read_text().split()[-2:]
+        return float(wall), cpu, int(rss), status
     except subprocess.TimeoutExpired:
         return float(limit), 0.0, 0, -1
     finally:
