@@ -48,14 +48,7 @@ class ScriptedSession(AmqpSession):
             time.sleep(0.3)
             raise ConnectionResetError
 
-    def on_request(self, link, delivery):
-        if not delivery.readable or delivery.partial:
-            return
-        raw = link.recv(delivery.pending)
-        link.advance()
-        link.flow(1)
-        request = proton.Message()
-        request.decode(raw)
+    def on_request(self, link, delivery, request):
         self.peer.arrivals.append((time.monotonic(), dict(request.properties or {})))
         sender = next(iter(self.senders.values()))
         step = self.peer.next_step()

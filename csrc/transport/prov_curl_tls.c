@@ -2,6 +2,7 @@
 #include "prov_curl_tls.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,6 +52,12 @@ static int on_debug(CURL* easy, curl_infotype type, char* data, size_t size, voi
         p = eol ? eol + 1 : end;
     }
     return 0;
+}
+
+void prov_curl_failure(char* out, size_t out_size, CURLcode result, const char* errbuf)
+{
+    /* %.150s: the reason is informative, truncating it is fine */
+    snprintf(out, out_size, "%.30s: %.150s", curl_easy_strerror(result), errbuf[0] ? errbuf : "-");
 }
 
 CURLcode prov_curl_tls_setup(CURL* e, const prov_transport_config* c, long timeout_s, char* errbuf)

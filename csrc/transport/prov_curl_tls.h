@@ -17,4 +17,8 @@ int prov_curl_global_init(void);
  * c->log_trace. errbuf (CURL_ERROR_SIZE) receives curl's failure reasons. */
 CURLcode prov_curl_tls_setup(CURL* easy, const prov_transport_config* c, long timeout_s, char* errbuf);
 
+/* "<curl's name for result>: <errbuf or ->" into out, bounded (no secrets: curl's reasons
+ * name hosts and certificates, never keys). */
+void prov_curl_failure(char* out, size_t out_size, CURLcode result, const char* errbuf);
+
 #endif /* PROV_CURL_TLS_H */

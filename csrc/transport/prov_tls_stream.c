@@ -96,7 +96,7 @@ prov_stream_state prov_tls_stream_connect(prov_tls_stream* s, char* error, size_
          * curl_easy_send/recv use */
         CURLcode result = msg->data.result;
         if (result != CURLE_OK) {
-            snprintf(error, error_size, "%.30s: %.150s", curl_easy_strerror(result), s->errbuf[0] ? s->errbuf : "-");
+            prov_curl_failure(error, error_size, result, s->errbuf);
             return s->state = PROV_STREAM_FAILED;
         }
         return s->state = PROV_STREAM_OPEN;

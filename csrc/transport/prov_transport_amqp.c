@@ -43,10 +43,9 @@
 #include <proton/terminus.h>
 #include <proton/transport.h>
 
-#include <cJSON.h>
-
 #include "../common/pdc_strings.h"
 #include "../common/pdc_time.h"
+#include "../prov/prov_json.h"
 #include "../prov/prov_log.h"
 #include "../prov/prov_transport.h"
 #include "azure_prov_client/prov_transport_amqp_client.h"
@@ -386,13 +385,14 @@ static void on_message(amqp_transport* t, pn_delivery_t* d)
 /* errorCode / 1000 when it is an HTTP-like status, else 400 */
 static int status_of_error(const char* description)
 {
-    cJSON* json = description ? cJSON_Parse(description) : NULL;
-    const cJSON* code = cJSON_GetObjectItemCaseSensitive(json, "errorCode");
+    prov_parsed_response parsed;
     int status = 400;
-    if (cJSON_IsNumber(code) && code->valuedouble >= 100000 && code->valuedouble < 600000) {
-        status = (int)(code->valuedouble / 1000);
+    if (description != NULL && prov_json_parse_response(description, strlen(description), &parsed) == 0) {
+        if (parsed.error_code >= 100000 && parsed.error_code < 600000) {
+            status = (int)(parsed.error_code / 1000);
+        }
+        prov_parsed_response_free(&parsed);
     }
-    cJSON_Delete(json);
     return status;
 }
 

@@ -236,9 +236,7 @@ static prov_transfer_state http_do_work(void* handle, prov_response* response)
         CURLcode result = msg->data.result;
         curl_multi_remove_handle(t->multi, t->easy);  /* the connection stays cached for reuse */
         if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && t->oversize)) {
-            /* %.150s: the reason is informative, truncating it is fine */
-            snprintf(response->error, sizeof(response->error), "%.30s: %.150s", curl_easy_strerror(result),
-                     t->errbuf[0] ? t->errbuf : "-");
+            prov_curl_failure(response->error, sizeof(response->error), result, t->errbuf);
             return PROV_TRANSFER_FAILED;
         }
         long code = 0;

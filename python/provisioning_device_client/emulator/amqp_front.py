@@ -147,7 +147,9 @@ class AmqpSession:
         elif kind == Event.LINK_REMOTE_OPEN:
             self.on_link_open(event.link)
         elif kind == Event.DELIVERY and event.link.is_receiver:
-            self.on_request(event.link, event.delivery)
+            request = self.receive(event.link, event.delivery)
+            if request is not None:
+                self.on_request(event.link, event.delivery, request)
         elif kind == Event.LINK_REMOTE_CLOSE:
             event.link.close()
             self.senders = {k: v for k, v in self.senders.items() if v is not event.link}
@@ -175,23 +177,27 @@ class AmqpSession:
             link.flow(8)
         log.info("%s: AMQP link %s %s", self.addr[0], "to" if link.is_sender else "from", target[1])
 
-    def on_request(self, link: Link, delivery: Delivery) -> None:
+    def receive(self, link: Link, delivery: Delivery) -> Optional[Message]:
+        """The request once it is whole; None while it is not, or when it was refused."""
         if delivery.pending > MAX_MESSAGE_BYTES:
             link.condition = Condition("amqp:link:message-size-exceeded", "request too large")
             link.close()
-            return
+            return None
         if not delivery.readable or delivery.partial:
-            return
+            return None
         raw = link.recv(delivery.pending) or b""
         link.advance()
         link.flow(1)
-        target = parse_address(link.remote_target.address)
         message = Message()
         try:
             message.decode(raw)
         except Exception as e:  # a malformed message from a client: reject it, keep the session
             self.reject(delivery, Reply(400, error_body(400004, f"undecodable message: {e}", time.time())))
-            return
+            return None
+        return message
+
+    def on_request(self, link: Link, delivery: Delivery, message: Message) -> None:
+        target = parse_address(link.remote_target.address)
         assert target is not None  # links with other addresses were closed at attach
         properties: Dict[Any, Any] = message.properties or {}
         operation = str(properties.get("iotdps-operation-type", ""))
